@@ -1,0 +1,117 @@
+"""Công Dân Số: the application factory."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from config import CONFIGS, Config
+
+
+def select_locale() -> str:
+    """The person's chosen language (session, then account), Vietnamese by default."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config_class: type[Config] | str | None = None) -> Flask:
+    """Build the Flask app: extensions, blueprints, CLI commands, logging."""
+    app = Flask(__name__, instance_relative_config=True)
+    if config_class is None:
+        config_class = os.environ.get("APP_CONFIG", "development")
+    if isinstance(config_class, str):
+        config_class = CONFIGS[config_class]
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from app.logs import configure_logging
+
+    configure_logging(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     compare_type=True, render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="translations")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+
+    from app import database
+
+    database.init_app(app)
+
+    from app.models import User
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, version = session_id.partition(".")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        # A password change bumps session_version and so ends every other session.
+        if user is None or str(user.session_version) != version or not user.is_active:
+            return None
+        return user
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to continue.")
+
+    from app.auth import bp as auth_bp
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.errors import bp as errors_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(errors_bp)
+    csrf.exempt(api_bp)
+
+    from app.areas import register_areas
+
+    register_areas(app)
+
+    from app import cli
+
+    cli.register(app)
+
+    from app.templating import register_template_helpers
+
+    register_template_helpers(app)
+
+    @app.before_request
+    def remember_preferences() -> None:
+        g.large_text = request.cookies.get("large_text") == "1"
+        g.low_data = request.cookies.get("low_data") == "1"
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; media-src 'self'; "
+            "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'self'",
+        )
+        return response
+
+    logging.getLogger("congdanso").debug("app created")
+    return app

@@ -1,0 +1,42 @@
+"""JSON API v1 (documented in docs/api.md)."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from app.api import bp
+from app.api.errors import api_error
+from app.database import database_state, redis_state
+from app.services import localities
+
+
+@bp.get("/health")
+def health():
+    """State of the database and, when configured, of Redis; 503 when something is down."""
+    state = {"database": database_state()}
+    redis = redis_state()
+    if redis is not None:
+        state["redis"] = redis
+    ok = all(part["ok"] for part in state.values())
+    state["status"] = "ok" if ok else "degraded"
+    return jsonify(state), 200 if ok else 503
+
+
+def _locality_json(loc) -> dict:
+    return {"id": loc.id, "code": loc.code, "name": loc.name, "type": loc.type,
+            "label": loc.label, "depth": loc.depth}
+
+
+@bp.get("/localities")
+def locality_roots():
+    """Top-level units (provinces) that exist today."""
+    return jsonify({"localities": [_locality_json(x) for x in localities.children(None)]})
+
+
+@bp.get("/localities/<code>/children")
+def locality_children(code: str):
+    """Units directly under ``code`` that exist today (used by the drill-down picker)."""
+    parent = localities.get_by_code(code[:20])
+    if parent is None:
+        return api_error(404, "Unknown locality code")
+    return jsonify({"parent": _locality_json(parent),
+                    "localities": [_locality_json(x) for x in localities.children(parent)]})

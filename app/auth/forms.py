@@ -1,0 +1,58 @@
+"""Account forms. Field validation messages are translated; rules live in services.accounts."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+
+LOGIN_HELP = _l("Mobile number (10 digits) or e-mail")
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)],
+                        description=LOGIN_HELP)
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+    next = HiddenField()
+    submit = SubmitField(_l("Log in"))
+
+
+class RegisterForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)],
+                        description=LOGIN_HELP)
+    birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(1900, 2025)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
+                             description=_l("At least 8 characters"))
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+    submit = SubmitField(_l("Create account"))
+
+
+class ResetRequestForm(FlaskForm):
+    login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send me a reset link"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+    submit = SubmitField(_l("Set the new password"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
+    submit = SubmitField(_l("Change password"))
+
+
+class ProfileForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(1900, 2025)])
+    workplace_unit = StringField(_l("Workplace unit"), validators=[Optional(), Length(max=200)],
+                                 description=_l("For officials: the agency you work for"))
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
+    submit = SubmitField(_l("Save"))

@@ -1,0 +1,65 @@
+"""Database and Redis connection set-up."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import db
+
+log = logging.getLogger("congdanso.db")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets readers run while a writer writes; the busy timeout waits instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def init_app(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    app.extensions["redis"] = None
+    url = app.config.get("REDIS_URL")
+    if url:
+        import redis
+
+        app.extensions["redis"] = redis.Redis.from_url(url, decode_responses=True,
+                                                       socket_timeout=2, socket_connect_timeout=2)
+
+
+def get_redis():
+    """The shared Redis client, or None when REDIS_URL is not set."""
+    return current_app.extensions.get("redis")
+
+
+def database_state() -> dict:
+    """Health of the database: ``{"ok": bool, "backend": name}``."""
+    try:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return {"ok": True, "backend": db.engine.dialect.name}
+    except Exception as exc:  # any failure means unhealthy
+        log.warning("database health check failed: %s", exc)
+        return {"ok": False, "backend": db.engine.dialect.name, "error": type(exc).__name__}
+
+
+def redis_state() -> dict | None:
+    client = get_redis()
+    if client is None:
+        return None
+    try:
+        client.ping()
+        return {"ok": True}
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__}
+
+
+__all__ = ["Engine", "database_state", "get_redis", "init_app", "redis_state"]

@@ -1,0 +1,1 @@
+"""Business rules as named functions, testable without HTTP."""
