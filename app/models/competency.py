@@ -1,0 +1,1 @@
+"""Models of the competency area (filled in by that area)."""

@@ -1,0 +1,1 @@
+"""Models of the contest area (filled in by that area)."""

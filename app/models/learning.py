@@ -1,0 +1,1 @@
+"""Models of the learning area (filled in by that area)."""
