@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 from tqdm import tqdm
 
@@ -33,10 +34,10 @@ def _load_table(path: str, columns: list[str]):
         raise click.ClickException(str(exc)) from exc
 
 
-users_cli = click.Group("users", help="Accounts.")
-localities_cli = click.Group("localities", help="The administrative tree.")
-officials_cli = click.Group("officials", help="Officials and workplace units.")
-demo_cli = click.Group("demo", help="Demo data for trying the product (never in production).")
+users_cli = AppGroup("users", help="Accounts.")
+localities_cli = AppGroup("localities", help="The administrative tree.")
+officials_cli = AppGroup("officials", help="Officials and workplace units.")
+demo_cli = AppGroup("demo", help="Demo data for trying the product (never in production).")
 
 
 @users_cli.command("create-admin")

@@ -143,7 +143,7 @@ def change_password():
                 form.password.errors.append(str(exc))
             else:
                 db.session.commit()
-                login_user(current_user)  # this session continues with the new session id
+                login_user(current_user._get_current_object())  # this session continues with its new id
                 flash(_("Password changed. Your other sessions have been logged out."), "success")
                 return redirect(url_for("auth.profile"))
     return render_template("auth/password.html", form=form), 400 if request.method == "POST" else 200
