@@ -100,7 +100,7 @@ def test_one_account_per_phone_number(client, app, make_user, tree):
         vid = get_by_code(tree["v1"]).id
     response = register(client, loc=[str(vid)], login="+84 912 345 678")
     assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True) or "đã có" in response.get_data(as_text=True)
+    assert "Đã có tài khoản dùng số điện thoại hoặc e-mail này." in response.get_data(as_text=True)
     assert users_count(app) == 1
 
 

@@ -71,18 +71,19 @@ def test_rerunning_the_same_import_changes_nothing(ctx):
     assert count() == 2
 
 
+# Messages are in Vietnamese, the default language (commands and services outside a request).
 @pytest.mark.parametrize(("rows", "line", "words"), [
-    ("70,Bình Phước,Tỉnh,\n693,Bù Đốp,Huyện,99\n", 3, "unknown parent"),
-    ("70,Bình Phước,Tỉnh,\n70,Bình Phước 2,Tỉnh,\n", 3, "duplicate code"),
-    ("70,,Tỉnh,\n", 2, "name is empty"),
-    ("70,Bình Phước,,\n", 2, "type is empty"),
-    (",Bình Phước,Tỉnh,\n", 2, "code is empty"),
-    ("70," + "x" * 121 + ",Tỉnh,\n", 2, "longer than 120"),
-    ("70,Bình Phước," + "t" * 41 + ",\n", 2, "longer than 40"),
-    ("7<script>0,Bình Phước,Tỉnh,\n", 2, "code must be"),
-    ("1,A,Tỉnh,2\n2,B,Tỉnh,1\n", 2, "cycle"),
-    ("1,A,Tỉnh,1\n", 2, "own parent"),
-    ("70,Bình Phước,Tỉnh,,abc\n", 2, "whole number"),
+    ("70,Bình Phước,Tỉnh,\n693,Bù Đốp,Huyện,99\n", 3, "mã cấp trên 99 không tồn tại"),
+    ("70,Bình Phước,Tỉnh,\n70,Bình Phước 2,Tỉnh,\n", 3, "bị trùng"),
+    ("70,,Tỉnh,\n", 2, "tên bị trống"),
+    ("70,Bình Phước,,\n", 2, "loại đơn vị bị trống"),
+    (",Bình Phước,Tỉnh,\n", 2, "mã bị trống"),
+    ("70," + "x" * 121 + ",Tỉnh,\n", 2, "dài quá 120"),
+    ("70,Bình Phước," + "t" * 41 + ",\n", 2, "dài quá 40"),
+    ("7<script>0,Bình Phước,Tỉnh,\n", 2, "mã phải gồm"),
+    ("1,A,Tỉnh,2\n2,B,Tỉnh,1\n", 2, "vòng lặp"),
+    ("1,A,Tỉnh,1\n", 2, "chính nó"),
+    ("70,Bình Phước,Tỉnh,,abc\n", 2, "số nguyên"),
 ])
 def test_a_bad_row_is_named_and_nothing_is_written(ctx, rows, line, words):
     header = HEADER if ",abc" not in rows else "code,name,type,parent_code,population\n"
@@ -94,11 +95,11 @@ def test_a_bad_row_is_named_and_nothing_is_written(ctx, rows, line, words):
 
 
 @pytest.mark.parametrize(("data", "name", "words"), [
-    (b"", "a.csv", "empty"),
+    (b"", "a.csv", "Tệp rỗng"),
     (b"\xff\xfe\x00\x00garbage", "a.csv", "UTF-8"),
     (b"PK\x03\x04 not really a zip", "a.xlsx", "XLSX"),
-    (b"code,name\n70,Binh Phuoc\n", "a.csv", "Missing columns"),
-    (b"whatever", "a.pdf", "Unsupported"),
+    (b"code,name\n70,Binh Phuoc\n", "a.csv", "Thiếu cột"),
+    (b"whatever", "a.pdf", "Không hỗ trợ"),
 ])
 def test_broken_files_get_a_clear_error(ctx, data, name, words):
     with pytest.raises(TableError, match=words):
@@ -110,7 +111,7 @@ def test_cli_import_reports_line_numbers_and_writes_nothing(runner, app, tmp_pat
     bad.write_text(HEADER + "70,Bình Phước,Tỉnh,\n693,Bù Đốp,Huyện,99\n", encoding="utf-8")
     result = runner.invoke(args=["localities", "import", str(bad)])
     assert result.exit_code != 0
-    assert "Line 3" in result.output or "Dòng 3" in result.output
+    assert "Dòng 3" in result.output
     good = tmp_path / "good.csv"
     good.write_text(HEADER + "70,Bình Phước,Tỉnh,\n693,Bù Đốp,Huyện,70\n", encoding="utf-8")
     result = runner.invoke(args=["localities", "import", str(good)])

@@ -25,4 +25,4 @@ def test_register_pick_locality_switch_language_logout_login(phone_page, tree):
     page.get_by_role("button", name="Log in").click()
     assert page.get_by_text("Welcome, Nguyễn Thị Mai!").is_visible()
     page.goto("/auth/profile")
-    assert page.locator("#loc-4 option:checked").inner_text() == "Ấp 1"
+    assert page.locator("#loc-4 option:checked").inner_text() == "Ấp Ấp 1"

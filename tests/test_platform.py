@@ -1,0 +1,114 @@
+"""Platform: health endpoint, JSON API errors, error pages in the person's language, preferences,
+the admin command, demo data, and the schema built by migrations."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Locality, User
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_health_reports_database_state(client, app):
+    response = client.get("/api/v1/health")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True
+    assert body["database"]["backend"] in ("sqlite", "postgresql")
+    if app.config.get("REDIS_URL"):
+        assert body["redis"] == {"ok": True}
+    else:
+        assert "redis" not in body
+
+
+def test_api_errors_are_json(client):
+    response = client.get("/api/v1/localities/NOPE/children")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["message"]
+    response = client.get("/api/v1/no-such-endpoint")
+    assert response.status_code == 404 and response.is_json
+
+
+def test_locality_children_api_feeds_the_picker(client, tree):
+    body = client.get("/api/v1/localities/901/children").get_json()
+    assert [x["code"] for x in body["localities"]] == ["90101"]
+    assert [x["code"] for x in client.get("/api/v1/localities").get_json()["localities"]] == ["90"]
+
+
+def test_not_found_page_speaks_the_chosen_language(client):
+    vi = client.get("/no-such-page")
+    assert vi.status_code == 404
+    assert "Trang này không tồn tại" in vi.get_data(as_text=True)
+    client.post("/lang", data={"lang": "en"})
+    en = client.get("/no-such-page")
+    assert "This page does not exist." in en.get_data(as_text=True)
+    assert 'lang="en"' in en.get_data(as_text=True)
+
+
+def test_unknown_language_is_ignored(client):
+    client.post("/lang", data={"lang": "<script>"})
+    assert 'lang="vi"' in client.get("/").get_data(as_text=True)
+
+
+def test_large_text_and_low_data_preferences_are_remembered(client):
+    client.post("/prefs", data={"large_text": "1"})
+    assert 'class="large-text' in client.get("/").get_data(as_text=True)
+    client.post("/prefs", data={"low_data": "1"})
+    assert "low-data" in client.get("/").get_data(as_text=True)
+
+
+def test_no_page_loads_assets_from_another_host(client, tree):
+    for path in ("/", "/auth/login", "/auth/register"):
+        html = client.get(path).get_data(as_text=True)
+        assert "http://" not in html.replace("http://localhost", "") and "https://" not in html
+
+
+def test_create_admin_command(runner, app):
+    result = runner.invoke(args=["users", "create-admin", "--login", "0911111111", "--name", "Quản Trị",
+                                 "--password", "mat-khau-dai-1"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.phone == "0911111111"))
+        assert user.has_role("admin")
+
+
+def test_demo_seed_is_idempotent(runner, app):
+    for _ in range(2):
+        result = runner.invoke(args=["demo", "seed"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id)).where(User.phone.like("090000000%"))) == 6
+        codes = set(db.session.scalars(select(Locality.code)))
+        assert {"70", "689", "693", "25320", "2532001"} <= codes
+        assert db.session.scalar(select(func.count(Locality.id)).where(Locality.depth == 1)) == 11
+        manager = db.session.scalar(select(User).where(User.phone == "0900000003"))
+        assert [(g.role, g.locality.code) for g in manager.grants] == [("manager", "70")]
+
+
+def test_migrations_build_the_schema_and_match_the_models(tmp_path, app):
+    """`flask db upgrade` on an empty database, then `flask db check` finds no difference."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    else:
+        # a scratch schema on the same PostgreSQL server
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA IF EXISTS migcheck CASCADE")
+                conn.exec_driver_sql("CREATE SCHEMA migcheck")
+        sep = "&" if "?" in url else "?"
+        url = f"{url}{sep}options=-csearch_path%3Dmigcheck"
+    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi.py", "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
+    flask = [sys.executable, "-m", "flask"]
+    upgrade = subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert upgrade.returncode == 0, upgrade.stderr[-2000:]
+    check = subprocess.run([*flask, "db", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
+    assert "No new upgrade operations detected" in check.stdout + check.stderr
