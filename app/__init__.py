@@ -99,6 +99,17 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
     register_template_helpers(app)
 
     @app.before_request
+    def refuse_nul_characters():
+        """PostgreSQL cannot store NUL in text: refuse such input up front with a 400."""
+        for source in (request.args, request.form):
+            for values in source.listvalues():
+                if any("\x00" in v for v in values):
+                    from flask import abort
+
+                    abort(400)
+        return None
+
+    @app.before_request
     def remember_preferences() -> None:
         g.large_text = request.cookies.get("large_text") == "1"
         g.low_data = request.cookies.get("low_data") == "1"
