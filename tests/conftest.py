@@ -210,3 +210,28 @@ def tree(make_locality):
     make_locality("9020101", "Ấp 1", "Ấp", parent="90201")
     return {"province": "90", "d1": "901", "d2": "902", "c1": "90101", "c2": "90201",
             "v1": "9010101", "v2": "9020101"}
+
+
+@pytest.fixture
+def rate_limited_app(tmp_path):
+    """``rate_limited_app(**config)`` → a separate app (own SQLite file, schema created) with
+    Flask-Limiter enabled. The limiter is one object per process, so it is switched off again
+    afterwards for the other tests."""
+    from app.extensions import limiter
+
+    created = []
+
+    def factory(**overrides):
+        attrs = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / f'limited{len(created)}.db'}",
+                 "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None,
+                 **overrides}
+        limited = create_app(type("Limited", (TestConfig,), attrs))
+        with limited.app_context():
+            db.create_all()
+        limiter.reset()
+        created.append(limited)
+        return limited
+
+    yield factory
+    limiter.reset()
+    limiter.enabled = False

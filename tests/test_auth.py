@@ -215,20 +215,9 @@ def test_profile_of_an_official_sets_workplace_unit_and_position(client, app, ma
         assert saved.position == "Công chức tư pháp"
 
 
-def test_login_is_throttled_per_account(tmp_path, make_user):
-    from app import create_app
-    from config import TestConfig
-
-    class Limited(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'limited.db'}"
-        RATELIMIT_ENABLED = True
-        LOGIN_LIMIT_PER_ACCOUNT = "3 per minute"
-        LOGIN_LIMIT_PER_IP = "100 per minute"
-        REDIS_URL = None
-
-    limited = create_app(Limited)
+def test_login_is_throttled_per_account(rate_limited_app):
+    limited = rate_limited_app(LOGIN_LIMIT_PER_ACCOUNT="3 per minute", LOGIN_LIMIT_PER_IP="100 per minute")
     with limited.app_context():
-        db.create_all()
         user = User(phone="0987654321", full_name="A")
         user.set_password("secret-pass-1")
         db.session.add(user)
@@ -243,21 +232,27 @@ def test_login_is_throttled_per_account(tmp_path, make_user):
                        environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code == 400
 
 
-def test_login_is_throttled_per_ip(tmp_path):
-    from app import create_app
-    from config import TestConfig
-
-    class Limited(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'limited.db'}"
-        RATELIMIT_ENABLED = True
-        LOGIN_LIMIT_PER_ACCOUNT = "100 per minute"
-        LOGIN_LIMIT_PER_IP = "4 per minute"
-        REDIS_URL = None
-
-    limited = create_app(Limited)
-    with limited.app_context():
-        db.create_all()
+def test_login_is_throttled_per_ip(rate_limited_app):
+    limited = rate_limited_app(LOGIN_LIMIT_PER_ACCOUNT="100 per minute", LOGIN_LIMIT_PER_IP="4 per minute")
     client = limited.test_client()
     statuses = [client.post("/auth/login", data={"login": f"09123456{i:02d}", "password": "x"}).status_code
                 for i in range(6)]
     assert statuses.count(429) == 2
+
+
+def test_registrations_per_ip_are_capped(rate_limited_app):
+    limited = rate_limited_app(REGISTRATIONS_PER_IP_PER_HOUR=2)
+    with limited.app_context():
+        from app.models import Locality
+
+        loc = Locality(code="90", name="Tỉnh Thử", type="Tỉnh", path="/90/", depth=0)
+        db.session.add(loc)
+        db.session.commit()
+        loc_id = loc.id
+    statuses = []
+    for i in range(3):
+        client = limited.test_client()
+        statuses.append(client.post("/auth/register", data={
+            "full_name": "Người Thử", "login": f"091234560{i}", "password": "mat-khau-123",
+            "confirm": "mat-khau-123", "loc": [str(loc_id)]}).status_code)
+    assert statuses == [302, 302, 429]
