@@ -1,0 +1,31 @@
+"""Production server settings: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden from the environment (GUNICORN_WORKERS, GUNICORN_BIND, ...). Run
+several workers per machine and several machines behind the reverse proxy: sessions, rate limits and
+live boards live in PostgreSQL and Redis, never in a worker's memory.
+"""
+import json
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Restart workers now and then so that a slow leak can never take a machine down mid-contest.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = 500
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proxy_allow_ips = forwarded_allow_ips
+preload_app = False
+
+# Structured access log: one JSON object per request, like the application's own logs.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+access_log_format = json.dumps({
+    "ts": "%(t)s", "logger": "gunicorn.access", "ip": "%(h)s", "method": "%(m)s", "path": "%(U)s",
+    "query": "%(q)s", "status": "%(s)s", "bytes": "%(B)s", "ms": "%(M)s", "agent": "%(a)s",
+})
