@@ -73,9 +73,9 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
 
     login_manager.login_message = _l("Please log in to continue.")
 
-    from app.auth import bp as auth_bp
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
 

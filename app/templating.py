@@ -5,9 +5,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, request
-from flask_login import current_user
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from app.services.text import mask_name
 

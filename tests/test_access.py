@@ -99,9 +99,9 @@ def test_role_protected_views_refuse_other_roles_and_foreign_objects(app, world,
         if role != "admin" and role not in allowed:
             if response.status_code != 403:
                 failures.append(f"{rule.endpoint} {url}: role {role} not admitted but got {response.status_code}")
-        elif role != "admin" and rule.arguments and rule.endpoint not in OWN_ARG_ENDPOINTS:
-            if response.status_code not in (403, 404):
-                failures.append(f"{rule.endpoint} {url}: {role} of {HOME} reached a {FOREIGN} object "
+        elif (role != "admin" and rule.arguments and rule.endpoint not in OWN_ARG_ENDPOINTS
+              and response.status_code not in (403, 404)):
+            failures.append(f"{rule.endpoint} {url}: {role} of {HOME} reached a {FOREIGN} object "
                                 f"({response.status_code})")
     assert checked > 0
     assert not failures, "\n".join(failures)

@@ -73,7 +73,8 @@ def test_profile_refuses_hostile_values_and_keeps_the_old_data(client, app, make
     assert 400 <= response.status_code < 500
     with app.app_context():
         saved = db.session.get(User, user.id)
-        assert saved.full_name == "Tên Cũ" and saved.workplace_unit is None
+        assert saved.full_name == "Tên Cũ"
+        assert saved.workplace_unit is None
 
 
 @pytest.mark.parametrize("value", HOSTILE)

@@ -29,7 +29,8 @@ def test_import_builds_paths_for_rows_in_any_order(ctx):
         HEADER + "25320,Tân Thành,Xã,693\n693,Bù Đốp,Huyện,70\n70,Bình Phước,Tỉnh,\n"
         "2532001,1,Ấp,25320\n"))
     db.session.commit()
-    assert report.ok and report.created == 4
+    assert report.ok
+    assert report.created == 4
     village = localities.get_by_code("2532001")
     assert village.path == "/70/693/25320/2532001/"
     assert village.depth == 3
@@ -54,7 +55,8 @@ def test_reimport_updates_names_and_reparents_whole_subtrees(ctx):
     db.session.commit()
     report = localities.import_localities(table(HEADER + "693,Bù Đốp mới,Huyện,75\n"))
     db.session.commit()
-    assert report.ok and report.updated == 1
+    assert report.ok
+    assert report.updated == 1
     db.session.expire_all()
     assert localities.get_by_code("693").name == "Bù Đốp mới"
     # the commune was not in the file but moved with its district

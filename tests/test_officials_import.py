@@ -53,7 +53,8 @@ def test_one_bad_row_names_the_row_and_writes_nothing(client, app, make_user, lo
                                        "0912345670,Không Xã,99999,UBND,\n")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "<td>3</td>" in html and "<td>4</td>" in html
+    assert "<td>3</td>" in html
+    assert "<td>4</td>" in html
     assert officials(app) == 0
 
 

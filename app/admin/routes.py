@@ -22,7 +22,7 @@ PAGE_SIZE = 50
 @bp.get("/")
 @role_required(*STAFF)
 def index():
-    grants = [g for g in current_user.grants]
+    grants = list(current_user.grants)
     return render_template("admin/index.html", grants=grants)
 
 

@@ -8,8 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
-from app.auth.forms import (ChangePasswordForm, LoginForm, ProfileForm, RegisterForm,
-                            ResetPasswordForm, ResetRequestForm)
+from app.auth.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
 from app.auth.picker import read_picker
 from app.extensions import db, limiter
 from app.services import accounts

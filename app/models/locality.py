@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -56,17 +55,17 @@ class Locality(db.Model):
     # Accent-free lower-case name for searching Vietnamese names without diacritics.
     search_name: Mapped[str] = mapped_column(String(120), index=True, default="")
     type: Mapped[str] = mapped_column(String(40))
-    parent_id: Mapped[Optional[int]] = mapped_column(
+    parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("localities.id", ondelete="RESTRICT"), index=True
     )
     path: Mapped[str] = mapped_column(binary_string(400), index=True)
     depth: Mapped[int] = mapped_column(Integer, default=0)
-    population: Mapped[Optional[int]] = mapped_column(Integer)
-    headcount: Mapped[Optional[int]] = mapped_column(Integer)
-    dissolved_on: Mapped[Optional[date]] = mapped_column(Date)
+    population: Mapped[int | None] = mapped_column(Integer)
+    headcount: Mapped[int | None] = mapped_column(Integer)
+    dissolved_on: Mapped[date | None] = mapped_column(Date)
     is_demo: Mapped[bool] = mapped_column(default=False)
 
-    parent: Mapped[Optional[Locality]] = relationship(remote_side=[id], lazy="joined", innerjoin=False)
+    parent: Mapped[Locality | None] = relationship(remote_side=[id], lazy="joined", innerjoin=False)
 
     @property
     def label(self) -> str:
@@ -90,10 +89,10 @@ class WorkplaceUnit(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[Optional[str]] = mapped_column(String(40), unique=True)
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     search_name: Mapped[str] = mapped_column(String(200), default="")
     locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
-    headcount: Mapped[Optional[int]] = mapped_column(Integer)
+    headcount: Mapped[int | None] = mapped_column(Integer)
 
     locality: Mapped[Locality] = relationship(lazy="joined")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, SmallInteger, String
@@ -32,31 +31,31 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # One account per phone number: the unique constraint is the rule, not a Python check.
-    phone: Mapped[Optional[str]] = mapped_column(String(10), unique=True)
-    email: Mapped[Optional[str]] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(10), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(120))
     search_name: Mapped[str] = mapped_column(String(120), index=True, default="")
-    birth_year: Mapped[Optional[int]] = mapped_column(SmallInteger)
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger)
     kind: Mapped[str] = mapped_column(String(10), default="citizen")
-    locality_id: Mapped[Optional[int]] = mapped_column(ForeignKey("localities.id"), index=True)
-    workplace_unit_id: Mapped[Optional[int]] = mapped_column(
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id"), index=True)
+    workplace_unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("workplace_units.id"), index=True
     )
-    position: Mapped[Optional[str]] = mapped_column(String(120))
+    position: Mapped[str | None] = mapped_column(String(120))
     # An account a helper created for someone without a phone; they never log in themselves.
     is_assisted: Mapped[bool] = mapped_column(default=False)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on every password change: sessions carrying an older value are ended.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    locale: Mapped[Optional[str]] = mapped_column(String(5))
+    locale: Mapped[str | None] = mapped_column(String(5))
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    locality: Mapped[Optional[Locality]] = relationship(lazy="joined")
-    workplace_unit: Mapped[Optional[WorkplaceUnit]] = relationship(lazy="joined")
+    locality: Mapped[Locality | None] = relationship(lazy="joined")
+    workplace_unit: Mapped[WorkplaceUnit | None] = relationship(lazy="joined")
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",
         foreign_keys="RoleGrant.user_id",
@@ -111,8 +110,8 @@ class RoleGrant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20))
-    locality_id: Mapped[Optional[int]] = mapped_column(ForeignKey("localities.id"), index=True)
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id"), index=True)
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
-    locality: Mapped[Optional[Locality]] = relationship(lazy="joined")
+    locality: Mapped[Locality | None] = relationship(lazy="joined")

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Locality, RoleGrant, User, WorkplaceUnit
-from app.services.text import fold
 from app.models.types import utcnow
+from app.services.text import fold
 
 # Vietnamese mobile prefixes (after the 2018 renumbering): Viettel 032–039, 086, 096–098;
 # Vinaphone 081–085, 088, 091, 094; MobiFone 070, 076–079, 089, 090, 093; Vietnamobile 052,
