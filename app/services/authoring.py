@@ -1,0 +1,163 @@
+"""Editing courses, lessons and steps in the browser (organizers), with the same rules as the files.
+
+Check questions and rehearsal forms are validated by the functions the file loader uses
+(``app.services.content.check_question`` / ``rehearsal_problems``); uploads go through
+``app.services.media`` (type from the content, size limits, WebVTT syntax).
+"""
+from __future__ import annotations
+
+import secrets
+
+import yaml
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.learning import Course, Lesson, Step
+from app.services import media as media_service
+from app.services.content import RESERVED_SLUGS, check_question, rehearsal_problems, slugify
+from app.services.framework import known_codes
+from app.services.text import fold
+
+
+class AuthoringError(ValueError):
+    """``field`` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def parse_codes(raw: str) -> list[str]:
+    """"2.3, 4.2" → ["2.3", "4.2"], each known to the framework file."""
+    codes = [c.strip() for c in (raw or "").replace(";", ",").split(",") if c.strip()]
+    unknown = [c for c in codes if c not in known_codes()]
+    if unknown or not codes:
+        raise AuthoringError("competences", "unknown competence codes: " + ", ".join(unknown) if unknown
+                             else "at least one competence code is needed")
+    return codes
+
+
+def save_course(course: Course | None, data: dict) -> Course:
+    """Create or update a course from form data (slug unique, codes known)."""
+    slug = data["slug"]
+    if slug in RESERVED_SLUGS:
+        raise AuthoringError("slug", "this short name is reserved")
+    other = db.session.scalar(select(Course.id).where(Course.slug == slug))
+    if other is not None and (course is None or other != course.id):
+        raise AuthoringError("slug", "another course uses this short name")
+    codes = parse_codes(data["competences"])
+    if course is None:
+        course = Course(slug=slug)
+        db.session.add(course)
+    course.slug, course.title = slug, data["title"].strip()
+    course.summary = (data.get("summary") or "").strip()
+    course.audience, course.status, course.competences = data["audience"], data["status"], codes
+    course.position = data.get("order") or 0
+    course.search_text = fold(f"{course.title} {course.summary}")
+    db.session.flush()
+    return course
+
+
+def save_lesson(lesson: Lesson | None, course: Course, data: dict, files: dict) -> Lesson:
+    """Create or update a lesson; ``files`` maps video/captions/poster to uploaded files (or None)."""
+    slug = data["slug"]
+    other = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id, Lesson.slug == slug))
+    if other is not None and (lesson is None or other != lesson.id):
+        raise AuthoringError("slug", "another lesson of this course uses this short name")
+    codes = parse_codes(data["competences"])
+    if lesson is None:
+        lesson = Lesson(slug=slug, course=course)
+        db.session.add(lesson)
+    for name, kind in (("video", "video"), ("captions", "captions"), ("poster", "image")):
+        upload = files.get(name)
+        if upload is not None and upload.filename:
+            try:
+                setattr(lesson, name, media_service.store_upload(upload, kind))
+            except media_service.MediaError as exc:
+                raise AuthoringError(name, str(exc)) from exc
+    if data["kind"] == "video" and data["status"] == "published" and lesson.video is None:
+        raise AuthoringError("video", "a published video lesson needs a video file")
+    lesson.slug, lesson.title, lesson.kind = slug, data["title"].strip(), data["kind"]
+    lesson.minutes, lesson.competences, lesson.status = data["minutes"], codes, data["status"]
+    lesson.position, lesson.body = data.get("order") or 0, (data.get("body") or "").strip()
+    lesson.search_text = fold(f"{lesson.title} {lesson.body[:500]}")
+    db.session.flush()
+    return lesson
+
+
+def add_step(lesson: Lesson, title: str) -> Step:
+    """A new step at the end, with a key that never changes afterwards."""
+    key = (slugify(title) or "buoc")[:50]
+    if any(s.key == key for s in lesson.steps) or key == "video":
+        key = f"{key[:50]}-{secrets.token_hex(3)}"
+    step = Step(key=key, title=title.strip(), position=len(lesson.steps))
+    lesson.steps.append(step)
+    db.session.flush()
+    return step
+
+
+def step_check(data: dict) -> dict | None:
+    """The check question from form fields, validated; None when the question is empty."""
+    question = (data.get("check_question") or "").strip()
+    if not question:
+        return None
+    options = [line.strip() for line in (data.get("check_options") or "").splitlines() if line.strip()]
+    check = {"question": question, "options": options, "answer": data.get("check_answer")}
+    problems = check_question(check)
+    if problems:
+        raise AuthoringError("check_question", "; ".join(problems))
+    return check
+
+
+def step_rehearsal(raw: str) -> dict | None:
+    """The rehearsal form from its YAML text, validated; None when empty."""
+    if not (raw or "").strip():
+        return None
+    try:
+        rehearsal = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise AuthoringError("rehearsal", f"bad YAML: {exc}") from exc
+    problems = rehearsal_problems(rehearsal)
+    if problems:
+        raise AuthoringError("rehearsal", "; ".join(problems))
+    return rehearsal
+
+
+def save_step(step: Step, data: dict, files: dict) -> Step:
+    """Update a step's text, media, check question and rehearsal form."""
+    check, rehearsal = step_check(data), step_rehearsal(data.get("rehearsal") or "")
+    if check and rehearsal:
+        raise AuthoringError("rehearsal", "a step has either a check question or a rehearsal form")
+    for name, kind in (("image", "image"), ("audio", "audio")):
+        upload = files.get(name)
+        if upload is not None and upload.filename:
+            try:
+                setattr(step, name, media_service.store_upload(upload, kind))
+            except media_service.MediaError as exc:
+                raise AuthoringError(name, str(exc)) from exc
+    step.title, step.body = data["title"].strip(), (data.get("body") or "").strip()
+    step.tip = (data.get("tip") or "").strip() or None
+    step.warning = (data.get("warning") or "").strip() or None
+    step.image_alt = (data.get("image_alt") or "").strip() or None
+    step.check, step.rehearsal = check, rehearsal
+    db.session.flush()
+    return step
+
+
+def move_step(step: Step, offset: int) -> None:
+    """Move a step up (-1) or down (+1) among its lesson's steps."""
+    steps = list(step.lesson.steps)
+    index = steps.index(step)
+    target = index + offset
+    if 0 <= target < len(steps):
+        steps[index], steps[target] = steps[target], steps[index]
+        for position, item in enumerate(steps):
+            item.position = position
+    step.lesson.steps = sorted(steps, key=lambda s: s.position)
+
+
+def delete_step(step: Step) -> None:
+    lesson = step.lesson
+    lesson.steps.remove(step)
+    for position, item in enumerate(lesson.steps):
+        item.position = position

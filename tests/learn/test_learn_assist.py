@@ -1,0 +1,87 @@
+"""Assisted learning: a helper guides a citizen of their own area; progress is "assisted by" them."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+from app.models.learning import AssistedSession, LessonProgress, StepProgress
+
+LESSON = "/learn/an-toan-va-phan-anh/nhan-biet-lua-dao"
+
+
+@pytest.fixture
+def helper(make_user, login, tree):
+    user = make_user(full_name="Hoàng Thị Hỗ Trợ", roles={"helper": tree["v1"]}, locality=tree["v1"])
+    login(user)
+    return user
+
+
+def test_helper_finds_citizens_of_their_area_only_without_accents(client, helper, make_user, tree):
+    near = make_user(full_name="Nguyễn Văn Bảy", locality=tree["v1"])
+    make_user(full_name="Nguyễn Văn Bảy", locality=tree["v2"])  # same name, other district
+    html = client.get("/learn/assist/?q=nguyen+van+bay").get_data(as_text=True)
+    assert f"start-{near.id}" in html
+    assert html.count('data-testid="start-') == 1
+    html = client.get(f"/learn/assist/?q={near.phone}").get_data(as_text=True)
+    assert f"start-{near.id}" in html
+
+
+def test_a_citizen_of_another_area_cannot_be_assisted(client, helper, make_user, tree):
+    far = make_user(locality=tree["v2"])
+    assert client.post(f"/learn/assist/start/{far.id}").status_code == 404
+
+
+def test_assisted_progress_belongs_to_the_citizen_and_names_the_helper(
+        client, app, shipped, helper, make_user, tree):
+    citizen = make_user(full_name="Lò Thị Mai", locality=tree["v1"])
+    assert client.post(f"/learn/assist/start/{citizen.id}").status_code == 302
+    assert 'data-testid="assist-banner"' in client.get("/learn/").get_data(as_text=True)
+    for number, data in ((1, {"choice": "2"}), (2, {"choice": "1"}), (3, {}), (4, {})):
+        assert client.post(f"{LESSON}/step/{number}", data=data).status_code == 302
+    with app.app_context():
+        progress = db.session.scalar(select(LessonProgress))
+        assert progress.user_id == citizen.id
+        assert progress.assisted_by_id == helper.id
+        assert progress.completed_at is not None
+        steps = db.session.scalars(select(StepProgress)).all()
+        assert {s.user_id for s in steps} == {citizen.id}
+        assert {s.assisted_by_id for s in steps} == {helper.id}
+        session_id = db.session.scalar(select(AssistedSession.id))
+    html = client.get("/learn/assist/").get_data(as_text=True)
+    assert "Lò Thị Mai" in html
+    counts = html[html.index('id="village-counts"'):]
+    assert "<td class=\"num\">1</td>" in counts  # one session, one lesson completed (assisted)
+    assert client.post(f"/learn/assist/{session_id}/end").status_code == 302
+    with app.app_context():
+        assert db.session.get(AssistedSession, session_id).ended_at is not None
+    client.post(f"{LESSON}/step/1", data={"choice": "2"})
+    with app.app_context():  # after the session the helper's own progress is saved, unassisted
+        mine = db.session.scalar(select(StepProgress).where(StepProgress.user_id == helper.id))
+        assert mine is not None
+        assert mine.assisted_by_id is None
+
+
+def test_helper_creates_an_assisted_account_without_a_phone(client, app, helper, tree):
+    with app.app_context():
+        from app.services.localities import get_by_code
+
+        village_id = get_by_code(tree["v1"]).id
+        far_id = get_by_code(tree["v2"]).id
+    response = client.post("/learn/assist/new", data={"full_name": "Điểu Thị Lan", "birth_year": 1956,
+                                                      "locality_id": village_id})
+    assert response.status_code == 302
+    with app.app_context():
+        person = db.session.scalar(select(User).where(User.full_name == "Điểu Thị Lan"))
+        assert person.is_assisted
+        assert person.phone is None
+        assert person.created_by_id == helper.id
+        assert db.session.scalar(select(AssistedSession.citizen_id)) == person.id
+    response = client.post("/learn/assist/new", data={"full_name": "Người Xa", "locality_id": far_id})
+    assert response.status_code == 422
+
+
+def test_citizens_cannot_open_the_helper_pages(client, make_user, login, tree):
+    login(make_user(locality=tree["v1"]))
+    assert client.get("/learn/assist/").status_code == 403
