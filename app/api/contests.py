@@ -1,0 +1,240 @@
+"""Contest endpoints of the JSON API (documented in docs/api.md). The answer key is never sent."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+
+from app.api import bp
+from app.api.errors import api_error
+from app.api.tokens import token_required, token_user
+from app.extensions import db, limiter
+from app.models.contest import ContestAttempt
+from app.models.types import utcnow
+from app.services import contest_attempts as attempts
+from app.services import contest_boards as boards
+from app.services import contests as contest_service
+from app.services.localities import get_by_code
+
+
+def _user_key() -> str:
+    user = token_user()
+    return f"user:{user.id}" if user else (request.remote_addr or "?")
+
+
+def _round_json(r) -> dict:
+    return {
+        "number": r.number,
+        "title": r.title,
+        "opens_at": attempts.aware(r.opens_at).isoformat(),
+        "closes_at": attempts.aware(r.closes_at).isoformat(),
+        "questions": r.question_count,
+        "time_limit_seconds": r.time_limit_seconds,
+        "attempts_allowed": r.attempts_allowed,
+        "prediction": r.prediction_enabled,
+        "criteria": r.criteria,
+        "finalized": r.finalized_at is not None,
+    }
+
+
+def _contest_json(c, rounds: bool = False) -> dict:
+    data = {"slug": c.slug, "title": c.title, "groups": c.groups, "eligibility": c.eligibility.code}
+    if rounds:
+        data.update(rules=c.rules, rounds=[_round_json(r) for r in c.rounds])
+    return data
+
+
+def _lookup(slug: str, number: int | None = None):
+    contest = contest_service.get_contest(slug[:80])
+    if contest is None or not contest.published:
+        return None, None
+    if number is None:
+        return contest, None
+    return contest, contest_service.get_round(contest, number)
+
+
+def _attempt_json(attempt: ContestAttempt) -> dict:
+    return {
+        "id": attempt.id,
+        "status": attempt.status,
+        "number": attempt.number,
+        "started_at": attempts.aware(attempt.started_at).isoformat(),
+        "deadline": attempts.aware(attempt.deadline).isoformat(),
+        "questions": [
+            {"id": q["id"], "text": q["text"], "multiple": q["multiple"], "options": q["options"]}
+            for q in attempts.attempt_questions(attempt)
+        ],
+        "answers": attempt.answers,
+    }
+
+
+@bp.get("/contests")
+def api_contests():
+    return jsonify({"contests": [_contest_json(c) for c in contest_service.public_contests()]})
+
+
+@bp.get("/contests/<slug>")
+def api_contest(slug: str):
+    contest, _r = _lookup(slug)
+    if contest is None:
+        return api_error(404, "Unknown contest.")
+    return jsonify(_contest_json(contest, rounds=True))
+
+
+@bp.post("/contests/<slug>/rounds/<int:number>/attempts")
+@token_required
+@limiter.limit(lambda: current_app.config.get("CONTEST_START_LIMIT", "10 per minute"), key_func=_user_key)
+def api_start(slug: str, number: int):
+    contest, round_ = _lookup(slug, number)
+    if round_ is None:
+        return api_error(404, "Unknown contest or round.")
+    try:
+        attempt = attempts.start_attempt(round_, token_user().id)
+    except attempts.AttemptError as exc:
+        db.session.commit()
+        return api_error(
+            409 if exc.code in ("limit", "voided") else 403 if exc.code == "not_registered" else 400,
+            str(exc),
+            code=exc.code,
+        )
+    db.session.commit()
+    return jsonify(_attempt_json(attempt)), 201
+
+
+def _own(attempt_id: int) -> ContestAttempt | None:
+    attempt = db.session.get(ContestAttempt, attempt_id)
+    return attempt if attempt is not None and attempt.user_id == token_user().id else None
+
+
+def _answers_payload() -> tuple[dict | None, int | None, str | None]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("answers", {}), dict):
+        return None, None, 'Send JSON {"answers": {"<question id>": [option values]}, "prediction": n}.'
+    prediction = data.get("prediction")
+    if prediction is not None and (
+        not isinstance(prediction, int) or isinstance(prediction, bool) or prediction < 0
+    ):
+        return None, None, "prediction must be a whole number of at least 0."
+    return data.get("answers", {}), prediction, None
+
+
+@bp.put("/attempts/<int:attempt_id>/answers")
+@token_required
+def api_save(attempt_id: int):
+    attempt = _own(attempt_id)
+    if attempt is None:
+        return api_error(404, "Unknown attempt.")
+    answers, prediction, error = _answers_payload()
+    if error:
+        return api_error(400, error)
+    try:
+        attempts.save_answers(attempt, answers, prediction=prediction)
+    except attempts.AttemptError as exc:
+        db.session.commit()
+        return api_error(409, str(exc), code=exc.code)
+    db.session.commit()
+    return jsonify({"saved": True, "answers": attempt.answers})
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@token_required
+@limiter.limit(lambda: current_app.config.get("CONTEST_SUBMIT_LIMIT", "30 per minute"), key_func=_user_key)
+def api_submit(attempt_id: int):
+    attempt = _own(attempt_id)
+    if attempt is None:
+        return api_error(404, "Unknown attempt.")
+    answers, prediction, error = _answers_payload()
+    if error:
+        return api_error(400, error)
+    try:
+        attempts.submit_attempt(attempt, answers, prediction)
+    except attempts.AttemptError as exc:
+        db.session.commit()
+        return api_error(
+            409 if exc.code == "late" else 400,
+            str(exc),
+            code=exc.code,
+            status_after=attempt.status,
+            score=attempt.score,
+        )
+    db.session.commit()
+    return jsonify(
+        {
+            "id": attempt.id,
+            "status": attempt.status,
+            "score": attempt.score,
+            "questions": len(attempt.questions),
+            "duration_ms": attempt.duration_ms,
+        }
+    )
+
+
+@bp.get("/contests/<slug>/rounds/<int:number>/leaderboard")
+def api_leaderboard(slug: str, number: int):
+    contest, round_ = _lookup(slug, number)
+    if round_ is None:
+        return api_error(404, "Unknown contest or round.")
+    grp = request.args.get("group") or contest.groups[0]
+    if grp not in contest.groups:
+        return api_error(400, "group must be one of: " + ", ".join(contest.groups))
+    try:
+        limit = int(request.args.get("limit", 50))
+        offset = int(request.args.get("offset", 0))
+    except ValueError:
+        return api_error(400, "limit and offset must be whole numbers.")
+    if not 1 <= limit <= 200 or offset < 0:
+        return api_error(400, "limit must be 1–200 and offset at least 0.")
+    locality = None
+    if request.args.get("locality"):
+        locality = get_by_code(request.args["locality"][:20])
+        if locality is None:
+            return api_error(400, "Unknown locality code.")
+    entries, total = boards.round_board(round_, grp, offset, limit, locality)
+    data = {
+        "group": grp,
+        "final": round_.finalized_at is not None,
+        "total": total,
+        "offset": offset,
+        "entries": [
+            {
+                "rank": e.rank,
+                "name": e.name,
+                "locality": e.locality,
+                "score": e.score,
+                "duration_ms": e.duration_ms,
+                "prize": e.prize,
+            }
+            for e in entries
+        ],
+    }
+    user = token_user()
+    if user is not None:
+        data["me"] = {"rank": boards.own_rank(round_, grp, user.id)}
+    return jsonify(data)
+
+
+@bp.get("/contests/<slug>/rounds/<int:number>/localities")
+def api_localities(slug: str, number: int):
+    contest, round_ = _lookup(slug, number)
+    if round_ is None:
+        return api_error(404, "Unknown contest or round.")
+    parent = get_by_code(request.args["parent"][:20]) if request.args.get("parent") else contest.eligibility
+    if parent is None or not parent.path.startswith(contest.eligibility.path):
+        return api_error(400, "parent must be a locality code inside the contest's area.")
+    rows = boards.locality_board(round_, parent)
+    return jsonify(
+        {
+            "parent": parent.code,
+            "at": utcnow().isoformat(),
+            "localities": [
+                {
+                    "code": r["locality"].code,
+                    "name": r["locality"].label,
+                    "participants": r["participants"],
+                    "headcount": r["headcount"],
+                    "rate": r["rate"],
+                    "average_score": r["avg_score"],
+                }
+                for r in rows
+            ],
+        }
+    )

@@ -1,0 +1,78 @@
+"""Bearer tokens for the JSON API: ``POST /api/v1/auth/token``; only a SHA-256 of a token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+
+from flask import current_app, g, jsonify, request
+from sqlalchemy import select
+
+from app.api import bp
+from app.api.errors import api_error
+from app.extensions import db, limiter
+from app.models.contest import ApiToken
+from app.models.types import utcnow
+from app.services import accounts
+from app.services.contest_attempts import aware
+
+TOKEN_DAYS = 30
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user) -> tuple[str, ApiToken]:
+    """A new random token for ``user`` (caller commits); the plain token is returned only once."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_hash(token), expires_at=utcnow() + timedelta(days=TOKEN_DAYS))
+    db.session.add(row)
+    return token, row
+
+
+def token_user():
+    """The active user of a valid ``Authorization: Bearer`` token, or None."""
+    if "api_user" in g:
+        return g.api_user
+    header = request.headers.get("Authorization", "")
+    user = None
+    if header.startswith("Bearer ") and len(header) < 200:
+        row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(header[7:].strip())))
+        if row is not None and aware(row.expires_at) > utcnow() and row.user.is_active:
+            user = row.user
+    g.api_user = user
+    return user
+
+
+def token_required(view: Callable) -> Callable:
+    """API view decorator: 401 JSON without a valid bearer token."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if token_user() is None:
+            return api_error(401, "A valid bearer token is required.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.post("/auth/token")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
+def auth_token():
+    """Exchange a phone number or e-mail and a password for a bearer token (30 days)."""
+    data = request.get_json(silent=True) or {}
+    login, password = str(data.get("login") or ""), str(data.get("password") or "")
+    if not login or not password:
+        return api_error(400, "Send JSON with 'login' (phone or e-mail) and 'password'.")
+    user = accounts.authenticate(login, password)
+    if user is None:
+        return api_error(401, "Wrong login or password.")
+    token, row = issue_token(user)
+    db.session.commit()
+    return jsonify(
+        {"token": token, "token_type": "Bearer", "expires_at": aware(row.expires_at).isoformat()}
+    ), 201

@@ -1,0 +1,389 @@
+"""Taking a round or practising: start (or resume), autosave, submit, grade, expire, review.
+
+Timing is the server's alone: ``started_at`` and ``deadline`` are stored at start; a submit that
+arrives after ``deadline + grace_seconds`` is refused and the attempt closes as expired, graded with
+what was saved (its duration counts as the whole time limit). The answer key never leaves the
+server while a round is open (``attempt_questions`` hides it unless ``reveal``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models.contest import ContestAttempt, ContestBestResult, ContestEntry, ContestRound, Question
+from app.models.types import utcnow
+from app.services import banks as bank_service
+from app.services import contest_ranking as ranking
+from app.services.contest_boards import get_board
+from app.services.evidence import record_evidence
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PRACTICE_MINUTES = 60
+
+
+class AttemptError(ValueError):
+    """A rule about attempts was broken; the message is shown to the person."""
+
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Datetimes read back from SQLite are naive UTC; make them aware."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _entry_for(round_: ContestRound, user_id: int) -> ContestEntry | None:
+    return db.session.scalar(
+        select(ContestEntry).where(
+            ContestEntry.contest_id == round_.contest_id, ContestEntry.user_id == user_id
+        )
+    )
+
+
+def open_attempt(round_: ContestRound, user_id: int) -> ContestAttempt | None:
+    """The person's attempt in progress in ``round_``, if any."""
+    return db.session.scalar(
+        select(ContestAttempt).where(
+            ContestAttempt.round_id == round_.id,
+            ContestAttempt.user_id == user_id,
+            ContestAttempt.status == "open",
+        )
+    )
+
+
+def attempts_used(round_: ContestRound, user_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(ContestAttempt.id)).where(
+                ContestAttempt.round_id == round_.id, ContestAttempt.user_id == user_id
+            )
+        )
+        or 0
+    )
+
+
+def start_attempt(round_: ContestRound, user_id: int, now: datetime | None = None) -> ContestAttempt:
+    """Start an attempt (or return the one in progress, same clock); raises AttemptError.
+
+    The next attempt number is ``used + 1`` and must not exceed ``attempts_allowed``; two
+    concurrent starts compute the same number and the unique constraint lets only one insert.
+    """
+    now = now or utcnow()
+    if not round_.is_open(now):
+        raise AttemptError(_("This round is not open."), "closed")
+    entry = _entry_for(round_, user_id)
+    if entry is None:
+        raise AttemptError(_("Register for the contest first."), "not_registered")
+    if entry.voided_at is not None:
+        raise AttemptError(_("Your results in this contest were voided."), "voided")
+    current = open_attempt(round_, user_id)
+    if current is not None:
+        if now <= aware(current.deadline) + timedelta(seconds=round_.grace_seconds):
+            return current
+        expire_attempt(current, now)
+    used = attempts_used(round_, user_id)
+    if used >= round_.attempts_allowed:
+        raise AttemptError(_("You have used every attempt allowed in this round."), "limit")
+    pool = bank_service.eligible_questions(round_.draw.get("banks", []), round_.draw.get("tags"))
+    draw = bank_service.draw_questions(pool, round_.draw.get("mix"), round_.question_count)
+    if not draw:
+        raise AttemptError(_("This round has no questions yet."), "empty")
+    deadline = min(now + timedelta(seconds=round_.time_limit_seconds), aware(round_.closes_at))
+    attempt = ContestAttempt(
+        round_id=round_.id,
+        user_id=user_id,
+        number=used + 1,
+        status="open",
+        started_at=now,
+        deadline=deadline,
+        questions=draw,
+        answers={},
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another request started this attempt number first: resume it or refuse.
+        current = open_attempt(round_, user_id)
+        if current is not None:
+            return current
+        raise AttemptError(_("You have used every attempt allowed in this round."), "limit") from None
+    return attempt
+
+
+def start_practice(
+    user_id: int, bank_slugs: list[str], count: int = 10, now: datetime | None = None
+) -> ContestAttempt:
+    """An unranked practice attempt drawn from ``bank_slugs`` (no limit on how many)."""
+    now = now or utcnow()
+    draw = bank_service.draw_questions(
+        bank_service.eligible_questions(bank_slugs), None, max(1, min(count, 40))
+    )
+    if not draw:
+        raise AttemptError(_("There are no questions to practise yet."), "empty")
+    attempt = ContestAttempt(
+        round_id=None,
+        user_id=user_id,
+        number=1,
+        status="open",
+        started_at=now,
+        deadline=now + timedelta(minutes=PRACTICE_MINUTES),
+        questions=draw,
+        answers={},
+        practice_banks=bank_slugs,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def _questions(attempt: ContestAttempt) -> dict[int, Question]:
+    ids = [item["id"] for item in attempt.questions]
+    return {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+
+
+def attempt_questions(attempt: ContestAttempt, reveal: bool = False) -> list[dict]:
+    """The drawn questions in stored order with options in stored order.
+
+    Options are ``{"value": original index, "text": ...}``; ``correct`` and ``explanation`` are
+    included only when ``reveal`` is true (practice feedback, review after the round closes).
+    """
+    questions = _questions(attempt)
+    out = []
+    for number, item in enumerate(attempt.questions, start=1):
+        q = questions[item["id"]]
+        chosen = attempt.answers.get(str(q.id), [])
+        entry = {
+            "id": q.id,
+            "number": number,
+            "text": q.text,
+            "multiple": len(q.correct) > 1,
+            "options": [{"value": i, "text": q.options[i]} for i in item["order"]],
+            "chosen": chosen,
+        }
+        if reveal:
+            entry.update(
+                correct=list(q.correct),
+                explanation=q.explanation,
+                is_correct=sorted(chosen) == sorted(q.correct),
+            )
+        out.append(entry)
+    return out
+
+
+def clean_answers(attempt: ContestAttempt, raw: dict) -> dict[str, list[int]]:
+    """Keep only answers to the attempt's questions with option indexes that exist."""
+    sizes = {str(item["id"]): len(item["order"]) for item in attempt.questions}
+    out = {}
+    for key, values in (raw or {}).items():
+        key = str(key)
+        if key not in sizes:
+            continue
+        if not isinstance(values, list):
+            values = [values]
+        picked = sorted({int(v) for v in values if str(v).lstrip("-").isdigit() and 0 <= int(v) < sizes[key]})
+        out[key] = picked
+    return out
+
+
+def _within_time(attempt: ContestAttempt, now: datetime) -> bool:
+    grace = attempt.round.grace_seconds if attempt.round else 0
+    return now <= aware(attempt.deadline) + timedelta(seconds=grace)
+
+
+def save_answers(
+    attempt: ContestAttempt, raw: dict, now: datetime | None = None, prediction: int | None = None
+) -> None:
+    """Autosave: merge answers into an open attempt still within its time; raises AttemptError."""
+    now = now or utcnow()
+    if attempt.status != "open":
+        raise AttemptError(_("This attempt is already closed."), "closed")
+    if not _within_time(attempt, now):
+        expire_attempt(attempt, now)
+        raise AttemptError(_("Time is up: your saved answers were kept."), "late")
+    merged = {**attempt.answers, **clean_answers(attempt, raw)}
+    values = {"answers": merged}
+    if prediction is not None and 0 <= prediction <= 10_000_000:
+        values["prediction"] = prediction
+    db.session.execute(
+        update(ContestAttempt)
+        .where(ContestAttempt.id == attempt.id, ContestAttempt.status == "open")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(attempt)
+
+
+def grade(attempt: ContestAttempt, answers: dict[str, list[int]]) -> tuple[int, list[tuple[Question, bool]]]:
+    """Number of questions answered exactly right, and per question whether it was."""
+    questions = _questions(attempt)
+    results = []
+    for item in attempt.questions:
+        q = questions[item["id"]]
+        results.append((q, sorted(answers.get(str(q.id), [])) == sorted(q.correct)))
+    return sum(ok for _q, ok in results), results
+
+
+def _close(
+    attempt: ContestAttempt,
+    answers: dict,
+    status: str,
+    at: datetime,
+    duration_ms: int,
+    prediction: int | None,
+) -> bool:
+    """Close an open attempt exactly once (UPDATE ... WHERE status='open'); False when already closed."""
+    score, results = grade(attempt, answers)
+    done = db.session.execute(
+        update(ContestAttempt)
+        .where(ContestAttempt.id == attempt.id, ContestAttempt.status == "open")
+        .values(
+            status=status,
+            answers=answers,
+            score=score,
+            submitted_at=at,
+            duration_ms=duration_ms,
+            submitted_day=at.astimezone(TZ).date(),
+            prediction=prediction,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        db.session.refresh(attempt)
+        return False
+    db.session.refresh(attempt)
+    source = "contest" if attempt.round_id else "practice"
+    for q, ok in results:
+        record_evidence(
+            attempt.user_id, [q.competence_code], source, f"question:{q.id}", ok, float(q.difficulty), at
+        )
+    if attempt.round_id:
+        _update_best(attempt, score, len(results), at, duration_ms, prediction)
+    return True
+
+
+def _update_best(
+    attempt: ContestAttempt, score: int, total: int, at: datetime, duration_ms: int, prediction: int | None
+) -> None:
+    """Keep the participant's best result of the round (same transaction) and the live board."""
+    round_ = attempt.round
+    entry = _entry_for(round_, attempt.user_id)
+    submitted_s = int((at - aware(round_.opens_at)).total_seconds())
+    values = {
+        "attempt_id": attempt.id,
+        "score": score,
+        "all_correct": score == total,
+        "duration_ms": duration_ms,
+        "submitted_s": submitted_s,
+        "submitted_at": at,
+        "prediction": prediction,
+    }
+    best = db.session.scalar(
+        select(ContestBestResult).where(
+            ContestBestResult.round_id == round_.id, ContestBestResult.user_id == attempt.user_id
+        )
+    )
+    if best is None:
+        best = ContestBestResult(
+            round_id=round_.id,
+            user_id=attempt.user_id,
+            entry_id=entry.id,
+            grp=entry.grp,
+            locality_id=entry.locality_id,
+            locality_path=entry.locality.path,
+            workplace_unit_id=entry.workplace_unit_id,
+            voided=entry.voided_at is not None,
+            **values,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(best)
+        except IntegrityError:
+            best = db.session.scalar(
+                select(ContestBestResult).where(
+                    ContestBestResult.round_id == round_.id, ContestBestResult.user_id == attempt.user_id
+                )
+            )
+            _improve(round_, best, values)
+    else:
+        _improve(round_, best, values)
+    if not best.voided:
+        get_board().record(round_, best)
+
+
+def _improve(round_: ContestRound, best: ContestBestResult, values: dict) -> None:
+    new = ranking.live_key(round_.criteria, values["score"], values["duration_ms"], values["submitted_s"])
+    old = ranking.live_key(round_.criteria, best.score, best.duration_ms, best.submitted_s)
+    if new < old:
+        for key, value in values.items():
+            setattr(best, key, value)
+
+
+def submit_attempt(
+    attempt: ContestAttempt,
+    raw_answers: dict | None,
+    prediction: int | None = None,
+    now: datetime | None = None,
+) -> ContestAttempt:
+    """Grade and close an attempt; a repeated or concurrent submit changes nothing (counted once).
+
+    Raises AttemptError("late") after the deadline plus grace: the attempt is then closed as
+    expired with what had been saved, and the late answers are ignored.
+    """
+    now = now or utcnow()
+    if attempt.status != "open":
+        return attempt
+    if not _within_time(attempt, now):
+        expire_attempt(attempt, now)
+        raise AttemptError(
+            _("Time is up: the submission came too late; your saved answers were kept."), "late"
+        )
+    answers = {**attempt.answers, **clean_answers(attempt, raw_answers or {})}
+    if prediction is not None and (prediction < 0 or prediction > 10_000_000):
+        raise AttemptError(_("The prediction must be a whole number of at least 0."), "prediction")
+    duration = int((now - aware(attempt.started_at)).total_seconds() * 1000)
+    _close(attempt, answers, "submitted", now, max(duration, 0), prediction)
+    return attempt
+
+
+def expire_attempt(attempt: ContestAttempt, now: datetime | None = None) -> None:
+    """Close an attempt whose time ran out, graded with its saved answers at the deadline."""
+    deadline = aware(attempt.deadline)
+    duration = int((deadline - aware(attempt.started_at)).total_seconds() * 1000)
+    _close(attempt, dict(attempt.answers), "expired", deadline, duration, attempt.prediction)
+
+
+def expire_overdue(round_: ContestRound, now: datetime | None = None) -> int:
+    """Close every attempt of ``round_`` whose time (plus grace) has run out; returns how many."""
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=round_.grace_seconds)
+    overdue = list(
+        db.session.scalars(
+            select(ContestAttempt).where(
+                ContestAttempt.round_id == round_.id,
+                ContestAttempt.status == "open",
+                ContestAttempt.deadline < cutoff,
+            )
+        )
+    )
+    for attempt in overdue:
+        expire_attempt(attempt, now)
+    return len(overdue)
+
+
+def can_review(attempt: ContestAttempt, now: datetime | None = None) -> bool:
+    """Answers and explanations show for a closed practice, or after the round closes (if allowed)."""
+    now = now or utcnow()
+    if attempt.round_id is None:
+        return attempt.status != "open"
+    return attempt.round.review_after_close and now >= aware(attempt.round.closes_at)

@@ -1,0 +1,361 @@
+"""Leaderboards: the live board of a round (Redis sorted sets or SQL, one interface), the final
+board, the overall contest board, the locality board and the workplace-unit board.
+
+Every order comes from ``app.services.contest_ranking``. SQL (``contest_best_results``) is the
+system of record; with Redis configured each round/group has a sorted set
+``cds:board:<round id>:<group>`` of packed scores, updated on each submit with ``ZADD LT`` (only an
+improvement replaces a score) and rebuilt from SQL by ``flask contests rebuild-boards``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, select
+
+from app.database import get_redis
+from app.extensions import db
+from app.models import Locality, WorkplaceUnit
+from app.models.contest import ContestBestResult, ContestEntry, ContestRound
+from app.services import contest_ranking as ranking
+from app.services.localities import subtree_clause
+from app.services.text import mask_name
+
+R = ContestBestResult
+
+
+def _live_filter(round_: ContestRound, grp: str):
+    return and_(R.round_id == round_.id, R.grp == grp, R.voided.is_(False))
+
+
+class SqlBoard:
+    """Live boards computed from ``contest_best_results`` with the indexed ORDER BY."""
+
+    name = "sql"
+
+    def record(self, round_: ContestRound, result: ContestBestResult) -> None:
+        """Nothing to do: the SQL row is the board."""
+
+    def remove(self, round_: ContestRound, grp: str, user_id: int) -> None:
+        """Nothing to do: voided rows are filtered out."""
+
+    def page(self, round_: ContestRound, grp: str, offset: int, limit: int) -> tuple[list[int], int]:
+        ids = list(
+            db.session.scalars(
+                select(R.user_id)
+                .where(_live_filter(round_, grp))
+                .order_by(*ranking.order_by(ranking.live_criteria(round_.criteria)))
+                .offset(offset)
+                .limit(limit)
+            )
+        )
+        total = db.session.scalar(select(func.count()).select_from(R).where(_live_filter(round_, grp)))
+        return ids, total or 0
+
+    def rank_of(self, round_: ContestRound, grp: str, user_id: int) -> int | None:
+        row = db.session.scalar(select(R).where(_live_filter(round_, grp), R.user_id == user_id))
+        if row is None:
+            return None
+        ahead = db.session.scalar(
+            select(func.count())
+            .select_from(R)
+            .where(_live_filter(round_, grp), ranking.ahead_of_clause(round_.criteria, row))
+        )
+        return (ahead or 0) + 1
+
+    def rebuild(self, round_: ContestRound) -> int:
+        return 0
+
+
+class RedisBoard:
+    """Live boards as Redis sorted sets of packed scores (lower is better)."""
+
+    name = "redis"
+
+    def __init__(self, client):
+        self.client = client
+
+    @staticmethod
+    def key(round_id: int, grp: str) -> str:
+        return f"cds:board:{round_id}:{grp}"
+
+    @staticmethod
+    def member(user_id: int) -> str:
+        return f"{user_id:010d}"
+
+    def record(self, round_: ContestRound, result: ContestBestResult) -> None:
+        score = ranking.packed_score(round_.criteria, result.score, result.duration_ms, result.submitted_s)
+        self.client.zadd(self.key(round_.id, result.grp), {self.member(result.user_id): score}, lt=True)
+
+    def remove(self, round_: ContestRound, grp: str, user_id: int) -> None:
+        self.client.zrem(self.key(round_.id, grp), self.member(user_id))
+
+    def page(self, round_: ContestRound, grp: str, offset: int, limit: int) -> tuple[list[int], int]:
+        key = self.key(round_.id, grp)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zrange(key, offset, offset + limit - 1)
+        pipe.zcard(key)
+        members, total = pipe.execute()
+        return [int(m) for m in members], total
+
+    def rank_of(self, round_: ContestRound, grp: str, user_id: int) -> int | None:
+        rank = self.client.zrank(self.key(round_.id, grp), self.member(user_id))
+        return None if rank is None else rank + 1
+
+    def rebuild(self, round_: ContestRound) -> int:
+        """Replace the round's sorted sets with the SQL best results (streamed in batches)."""
+        count = 0
+        for grp in round_.contest.groups:
+            key = self.key(round_.id, grp)
+            tmp = key + ":rebuild"
+            self.client.delete(tmp)
+            batch: dict[str, int] = {}
+            rows = db.session.execute(
+                select(R.user_id, R.score, R.duration_ms, R.submitted_s).where(_live_filter(round_, grp))
+            ).yield_per(10000)
+            for user_id, score, duration, submitted in rows:
+                batch[self.member(user_id)] = ranking.packed_score(
+                    round_.criteria, score, duration, submitted
+                )
+                if len(batch) >= 10000:
+                    self.client.zadd(tmp, batch)
+                    count += len(batch)
+                    batch = {}
+            if batch:
+                self.client.zadd(tmp, batch)
+                count += len(batch)
+            if self.client.exists(tmp):
+                self.client.rename(tmp, key)
+            else:
+                self.client.delete(key)
+        return count
+
+
+def get_board() -> SqlBoard | RedisBoard:
+    """The live-board backend in use: Redis when REDIS_URL is set, else SQL."""
+    client = get_redis()
+    return RedisBoard(client) if client is not None else SqlBoard()
+
+
+@dataclass
+class BoardEntry:
+    rank: int
+    user_id: int
+    name: str
+    full_name: str
+    locality: str
+    unit: str | None
+    score: int
+    duration_ms: int
+    prediction: int | None
+    prize: str | None
+
+
+def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list[BoardEntry]:
+    if not user_ids:
+        return []
+    rows = db.session.execute(
+        select(R, ContestEntry.full_name, Locality.type, Locality.name, WorkplaceUnit.name)
+        .join(ContestEntry, ContestEntry.id == R.entry_id)
+        .join(Locality, Locality.id == R.locality_id)
+        .outerjoin(WorkplaceUnit, WorkplaceUnit.id == R.workplace_unit_id)
+        .where(R.round_id == round_.id, R.user_id.in_(user_ids))
+    ).all()
+    by_user = {r[0].user_id: r for r in rows}
+    out = []
+    for i, uid in enumerate(user_ids):
+        if uid not in by_user:
+            continue
+        res, full_name, ltype, lname, unit = by_user[uid]
+        out.append(
+            BoardEntry(
+                res.final_rank or first_rank + i,
+                uid,
+                mask_name(full_name),
+                full_name,
+                f"{ltype} {lname}",
+                unit,
+                res.score,
+                res.duration_ms,
+                res.prediction,
+                res.prize,
+            )
+        )
+    return out
+
+
+def round_board(
+    round_: ContestRound, grp: str, offset: int = 0, limit: int = 50, locality: Locality | None = None
+) -> tuple[list[BoardEntry], int]:
+    """One page of a round's board for ``grp`` and its total.
+
+    Finalized rounds show the frozen final ranking; open rounds the live one (Redis or SQL). With
+    ``locality`` the board is restricted to that subtree (read from SQL) and ranks are positions
+    within it.
+    """
+    limit = max(1, min(limit, 200))
+    offset = max(0, offset)
+    if round_.finalized_at is not None or locality is not None:
+        where = [_live_filter(round_, grp)]
+        if locality is not None:
+            where.append(subtree_clause(R.locality_path, locality.path))
+        order = (
+            [R.final_rank, R.user_id]
+            if round_.finalized_at is not None and locality is None
+            else ranking.order_by(
+                round_.criteria if round_.finalized_at else ranking.live_criteria(round_.criteria),
+                round_.all_correct_count,
+            )
+        )
+        ids = list(
+            db.session.scalars(select(R.user_id).where(*where).order_by(*order).offset(offset).limit(limit))
+        )
+        total = db.session.scalar(select(func.count()).select_from(R).where(*where)) or 0
+        entries = _entries(round_, ids, offset + 1)
+        if locality is not None:
+            for i, entry in enumerate(entries):
+                entry.rank = offset + 1 + i
+        return entries, total
+    ids, total = get_board().page(round_, grp, offset, limit)
+    return _entries(round_, ids, offset + 1), total
+
+
+def own_rank(round_: ContestRound, grp: str, user_id: int) -> int | None:
+    """The position of ``user_id`` on the round's board (final when finalized), or None."""
+    if round_.finalized_at is not None:
+        return db.session.scalar(select(R.final_rank).where(_live_filter(round_, grp), R.user_id == user_id))
+    return get_board().rank_of(round_, grp, user_id)
+
+
+def overall_board(contest, grp: str, offset: int = 0, limit: int = 50) -> tuple[list[dict], int]:
+    """The contest board: total of best scores over every round, then total duration, then user id.
+
+    It uses the ranking's score and duration criteria on the summed values.
+    """
+    round_ids = [r.id for r in contest.rounds]
+    if not round_ids:
+        return [], 0
+    where = and_(R.round_id.in_(round_ids), R.grp == grp, R.voided.is_(False))
+    total_score = func.sum(R.score).label("score")
+    total_duration = func.sum(R.duration_ms).label("duration")
+    query = (
+        select(R.user_id, total_score, total_duration, func.count(R.id).label("rounds"))
+        .where(where)
+        .group_by(R.user_id)
+        .order_by(total_score.desc(), total_duration, R.user_id)
+    )
+    rows = db.session.execute(query.offset(offset).limit(limit)).all()
+    total = db.session.scalar(select(func.count(func.distinct(R.user_id))).where(where)) or 0
+    entries = {
+        e.user_id: e
+        for e in db.session.scalars(
+            select(ContestEntry).where(
+                ContestEntry.contest_id == contest.id, ContestEntry.user_id.in_([r.user_id for r in rows])
+            )
+        )
+    }
+    out = []
+    for i, row in enumerate(rows):
+        entry = entries.get(row.user_id)
+        out.append(
+            {
+                "rank": offset + i + 1,
+                "name": mask_name(entry.full_name) if entry else "",
+                "locality": entry.locality.label if entry else "",
+                "score": int(row.score),
+                "duration_ms": int(row.duration),
+                "rounds": row.rounds,
+            }
+        )
+    return out, total
+
+
+def locality_board(round_: ContestRound, parent: Locality, grp: str | None = None) -> list[dict]:
+    """Participants, participation rate (against ``headcount``) and average score of each unit
+    directly under ``parent``, each counted over the child's subtree (``subtree_clause`` on the
+    indexed ``(round_id, locality_path)``), best participation rate first."""
+    kids = list(
+        db.session.scalars(select(Locality).where(Locality.parent_id == parent.id).order_by(Locality.name))
+    )
+    with_children = (
+        set(
+            db.session.scalars(
+                select(Locality.parent_id).where(Locality.parent_id.in_([k.id for k in kids])).distinct()
+            )
+        )
+        if kids
+        else set()
+    )
+    where = [R.round_id == round_.id, R.voided.is_(False)]
+    if grp:
+        where.append(R.grp == grp)
+    rows = []
+    for loc in kids:
+        n, avg = db.session.execute(
+            select(func.count(R.id), func.avg(R.score)).where(
+                *where, subtree_clause(R.locality_path, loc.path)
+            )
+        ).one()
+        rows.append(
+            {
+                "locality": loc,
+                "participants": n,
+                "headcount": loc.headcount,
+                "rate": (n / loc.headcount) if loc.headcount else None,
+                "avg_score": float(avg) if avg is not None else None,
+                "has_children": loc.id in with_children,
+            }
+        )
+    rows.sort(key=lambda r: (-(r["rate"] or 0), -r["participants"], r["locality"].name))
+    return rows
+
+
+def unit_board(
+    round_: ContestRound, min_rate: float | None = None, within: Locality | None = None
+) -> list[dict]:
+    """Workplace units of officials: participation rate (participants / headcount), then average
+    score; units under ``min_rate`` (0–1) are left out when it is given."""
+    query = (
+        select(WorkplaceUnit.id, func.count(R.id), func.avg(R.score))
+        .join(R, R.workplace_unit_id == WorkplaceUnit.id)
+        .where(R.round_id == round_.id, R.voided.is_(False), R.grp == "official")
+        .group_by(WorkplaceUnit.id)
+    )
+    if within is not None:
+        query = query.join(Locality, Locality.id == WorkplaceUnit.locality_id).where(
+            subtree_clause(Locality.path, within.path)
+        )
+    found = db.session.execute(query).all()
+    units = (
+        {
+            u.id: u
+            for u in db.session.scalars(
+                select(WorkplaceUnit).where(WorkplaceUnit.id.in_([r[0] for r in found]))
+            )
+        }
+        if found
+        else {}
+    )
+    rows = []
+    for unit_id, n, avg in found:
+        unit = units[unit_id]
+        rate = n / unit.headcount if unit.headcount else None
+        if min_rate is not None and (rate or 0) < min_rate:
+            continue
+        rows.append(
+            {
+                "unit": unit,
+                "participants": n,
+                "headcount": unit.headcount,
+                "rate": rate,
+                "avg_score": float(avg or 0),
+            }
+        )
+    rows.sort(key=lambda r: (-(r["rate"] or 0), -r["avg_score"], r["unit"].name))
+    return rows
+
+
+def rebuild_boards(rounds: list[ContestRound]) -> int:
+    """Rebuild the Redis boards of ``rounds`` from SQL; returns the number of entries written."""
+    board = get_board()
+    return sum(board.rebuild(r) for r in rounds)

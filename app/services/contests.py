@@ -1,0 +1,330 @@
+"""Contests and rounds: editing (audited while a round runs), registration, voiding, finalize."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Locality, User, WorkplaceUnit
+from app.models.contest import (
+    CONTEST_GROUPS,
+    Contest,
+    ContestAttempt,
+    ContestBestResult,
+    ContestEntry,
+    ContestRound,
+)
+from app.models.types import utcnow
+from app.services import audit
+from app.services import contest_ranking as ranking
+from app.services.accounts import find_or_create_unit
+from app.services.contest_attempts import aware, expire_overdue
+from app.services.contest_boards import get_board, rebuild_boards
+from app.services.localities import subtree_clause
+
+ROUND_FIELDS = (
+    "title",
+    "opens_at",
+    "closes_at",
+    "question_count",
+    "draw",
+    "time_limit_seconds",
+    "attempts_allowed",
+    "grace_seconds",
+    "prediction_enabled",
+    "prizes",
+    "criteria",
+    "review_after_close",
+)
+MAX_TIME_LIMIT = 3600  # the packed Redis score holds durations up to 69 minutes exactly
+MAX_WINDOW_DAYS = 45  # ... and submission offsets up to 48 days
+
+
+class ContestError(ValueError):
+    """A rule about contests was broken; the message is shown to the person."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def get_contest(slug: str) -> Contest | None:
+    return db.session.scalar(select(Contest).where(Contest.slug == slug))
+
+
+def get_round(contest: Contest, number: int) -> ContestRound | None:
+    return db.session.scalar(
+        select(ContestRound).where(ContestRound.contest_id == contest.id, ContestRound.number == number)
+    )
+
+
+def public_contests() -> list[Contest]:
+    """Published contests, newest first."""
+    return list(db.session.scalars(select(Contest).where(Contest.published).order_by(Contest.id.desc())))
+
+
+def save_contest(contest: Contest | None, actor: User, **values) -> Contest:
+    """Create or update a contest (caller commits); groups must be among citizen/official."""
+    groups = [g for g in values.get("groups") or [] if g in CONTEST_GROUPS]
+    if not groups:
+        raise ContestError(_("Choose at least one audience group."), "groups")
+    values["groups"] = groups
+    created = contest is None
+    if created:
+        contest = Contest(created_by_id=actor.id)
+        db.session.add(contest)
+    for key, value in values.items():
+        setattr(contest, key, value)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise ContestError(_("Another contest already uses this short name."), "slug") from exc
+    audit.record(
+        actor, "contest.create" if created else "contest.update", "contest", contest.id, slug=contest.slug
+    )
+    return contest
+
+
+def check_round_values(values: dict) -> None:
+    """Validate a round's settings; raises ContestError naming the field."""
+    opens, closes = values["opens_at"], values["closes_at"]
+    if closes <= opens:
+        raise ContestError(_("The round must close after it opens."), "closes_at")
+    if closes - opens > timedelta(days=MAX_WINDOW_DAYS):
+        raise ContestError(_("A round lasts at most %(n)s days.", n=MAX_WINDOW_DAYS), "closes_at")
+    if not 1 <= values["time_limit_seconds"] <= MAX_TIME_LIMIT:
+        raise ContestError(_("The time limit must be 1 to 60 minutes."), "time_limit")
+    if not 1 <= values["question_count"] <= 100:
+        raise ContestError(_("A round has 1 to 100 questions."), "question_count")
+    if not values["draw"].get("banks"):
+        raise ContestError(_("Choose at least one question bank."), "banks")
+    try:
+        ranking.validate_criteria(values["criteria"])
+    except ValueError as exc:
+        raise ContestError(
+            _("The ranking criteria must be distinct and include the score."), "criteria"
+        ) from exc
+
+
+def save_round(
+    contest: Contest, round_: ContestRound | None, actor: User, now: datetime | None = None, **values
+) -> ContestRound:
+    """Create or update a round (caller commits). Every change to a round that has opened is
+    written to the audit log with the old and new values of each changed field."""
+    now = now or utcnow()
+    check_round_values(values)
+    if round_ is None:
+        number = (
+            db.session.scalar(
+                select(func.max(ContestRound.number)).where(ContestRound.contest_id == contest.id)
+            )
+            or 0
+        ) + 1
+        round_ = ContestRound(contest_id=contest.id, number=number, **values)
+        db.session.add(round_)
+        db.session.flush()
+        audit.record(actor, "round.create", "contest_round", round_.id, contest=contest.slug, number=number)
+        return round_
+    if round_.finalized_at is not None:
+        raise ContestError(_("A finalized round cannot be changed."))
+    changes = {}
+    for key in ROUND_FIELDS:
+        old = getattr(round_, key)
+        new = values.get(key, old)
+        if isinstance(old, datetime):
+            old = aware(old)
+        if old != new:
+            changes[key] = [_plain(old), _plain(new)]
+            setattr(round_, key, new)
+    running = (
+        aware(round_.opens_at) <= now
+        if "opens_at" not in changes
+        else aware(datetime.fromisoformat(changes["opens_at"][0])) <= now
+    )
+    if changes:
+        audit.record(
+            actor,
+            "round.change_running" if running else "round.update",
+            "contest_round",
+            round_.id,
+            changes=changes,
+        )
+        if "criteria" in changes:
+            db.session.flush()
+            rebuild_boards([round_])
+    return round_
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def register_entry(
+    contest: Contest,
+    user: User,
+    grp: str,
+    full_name: str,
+    birth_year: int | None,
+    locality: Locality | None,
+    unit_name: str | None = None,
+) -> ContestEntry:
+    """Register ``user`` (one entry per person and contest; the database decides duplicates)."""
+    if grp not in contest.groups:
+        raise ContestError(_("Choose one of the contest's groups."), "grp")
+    if locality is None or not locality.path.startswith(contest.eligibility.path):
+        raise ContestError(
+            _("This contest is open to people of %(place)s only.", place=contest.eligibility.label),
+            "locality",
+        )
+    full_name = " ".join((full_name or "").split())
+    if not full_name:
+        raise ContestError(_("Enter your full name."), "full_name")
+    unit: WorkplaceUnit | None = None
+    if grp == "official":
+        if not unit_name:
+            raise ContestError(_("Officials enter their workplace unit."), "unit")
+        unit = find_or_create_unit(unit_name.strip()[:200], locality)
+    entry = ContestEntry(
+        contest_id=contest.id,
+        user_id=user.id,
+        grp=grp,
+        full_name=full_name[:120],
+        phone=user.phone,
+        birth_year=birth_year,
+        locality_id=locality.id,
+        workplace_unit_id=unit.id if unit else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+    except IntegrityError as exc:
+        raise ContestError(_("You are already registered for this contest."), "grp") from exc
+    return entry
+
+
+def entry_of(contest: Contest, user_id: int) -> ContestEntry | None:
+    return db.session.scalar(
+        select(ContestEntry).where(ContestEntry.contest_id == contest.id, ContestEntry.user_id == user_id)
+    )
+
+
+def void_entry(entry: ContestEntry, actor: User, reason: str) -> None:
+    """Void a participant's results in the contest, with a reason (audited; boards updated)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ContestError(_("Give a reason."), "reason")
+    entry.voided_at = utcnow()
+    entry.void_reason = reason[:300]
+    db.session.execute(
+        update(ContestBestResult)
+        .where(ContestBestResult.entry_id == entry.id)
+        .values(voided=True, final_rank=None, prize=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(ContestAttempt)
+        .where(
+            ContestAttempt.user_id == entry.user_id,
+            ContestAttempt.status == "open",
+            ContestAttempt.round_id.in_(
+                select(ContestRound.id).where(ContestRound.contest_id == entry.contest_id)
+            ),
+        )
+        .values(status="void")
+        .execution_options(synchronize_session=False)
+    )
+    board = get_board()
+    for round_ in db.session.scalars(select(ContestRound).where(ContestRound.contest_id == entry.contest_id)):
+        board.remove(round_, entry.grp, entry.user_id)
+    audit.record(actor, "contest.void_entry", "contest_entry", entry.id, user_id=entry.user_id, reason=reason)
+
+
+def finalize_round(round_: ContestRound, actor: User | None = None, now: datetime | None = None) -> int:
+    """Compute the final ranking with every criterion, freeze it and mark the winners.
+
+    Closes overdue attempts, counts the all-correct participants (the prediction's answer), then
+    one UPDATE numbers each group's results in ``app.services.contest_ranking`` order and another
+    assigns the prizes (``prizes`` counts, in order). Returns the number of ranked results.
+    Refused before the round closes.
+    """
+    now = now or utcnow()
+    if not round_.is_closed(now):
+        raise ContestError(_("A round can be finalized only after it closes."))
+    expire_overdue(round_, now + timedelta(days=1))
+    db.session.flush()
+    R = ContestBestResult
+    live = and_(R.round_id == round_.id, R.voided.is_(False))
+    actual = db.session.scalar(select(func.count()).select_from(R).where(live, R.all_correct)) or 0
+    round_.all_correct_count = actual
+    numbered = (
+        select(
+            R.id.label("rid"),
+            func.row_number()
+            .over(partition_by=R.grp, order_by=ranking.order_by(round_.criteria, actual))
+            .label("rn"),
+        )
+        .where(live)
+        .subquery()
+    )
+    db.session.execute(
+        update(R)
+        .where(R.round_id == round_.id)
+        .values(final_rank=None, prize=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(R)
+        .where(R.id == numbered.c.rid)
+        .values(final_rank=numbered.c.rn)
+        .execution_options(synchronize_session=False)
+    )
+    whens, upto = [], 0
+    for prize in round_.prizes or []:
+        if int(prize.get("count", 0)) > 0:
+            upto += int(prize["count"])
+            whens.append((R.final_rank <= upto, str(prize["label"])[:80]))
+    if whens:
+        db.session.execute(
+            update(R)
+            .where(live, R.final_rank <= upto)
+            .values(prize=case(*whens, else_=None))
+            .execution_options(synchronize_session=False)
+        )
+    round_.finalized_at = now
+    ranked = db.session.scalar(select(func.count()).select_from(R).where(live)) or 0
+    audit.record(actor, "round.finalize", "contest_round", round_.id, ranked=ranked, all_correct=actual)
+    db.session.expire_all()
+    return ranked
+
+
+def contests_in_scope(where) -> list[Contest]:
+    """Contests whose eligibility locality satisfies ``where`` (a scope_filter on Locality.path)."""
+    return list(
+        db.session.scalars(
+            select(Contest)
+            .join(Locality, Locality.id == Contest.eligibility_id)
+            .where(where)
+            .order_by(Contest.id.desc())
+        )
+    )
+
+
+def participants_in(locality: Locality, round_: ContestRound) -> int:
+    """How many non-voided participants of ``round_`` live in ``locality``'s subtree."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ContestBestResult)
+            .where(
+                ContestBestResult.round_id == round_.id,
+                ContestBestResult.voided.is_(False),
+                subtree_clause(ContestBestResult.locality_path, locality.path),
+            )
+        )
+        or 0
+    )

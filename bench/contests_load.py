@@ -1,0 +1,509 @@
+"""Contest load benchmark: seeds a round with N best results across ~10,000 localities (COPY), starts
+gunicorn on loopback against PostgreSQL ``bench_contests`` and Redis db 10, and drives submissions
+and board reads with a small thread-based load generator. Prints throughput and p50/p95/p99.
+
+    .venv/bin/python -m bench.contests_load --n 100000
+    .venv/bin/python -m bench.contests_load --n 1000000 --submitters 2000
+
+Never a test: it prints figures (recorded in docs/performance.md). Loopback only, bounded in count
+and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import queue
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DB_NAME = "bench_contests"
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
+REDIS = "redis://127.0.0.1:6379/10"
+SLUG = "bench"
+
+
+def log(*args) -> None:
+    print(*args, flush=True)
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def summary(name: str, latencies: list[float], elapsed: float, errors: int = 0) -> None:
+    ms = [x * 1000 for x in latencies]
+    log(
+        f"{name:<28} n={len(ms):>7}  {len(ms) / elapsed:8.1f}/s  p50={pct(ms, 50):7.2f} ms  "
+        f"p95={pct(ms, 95):7.2f} ms  p99={pct(ms, 99):7.2f} ms  errors={errors}"
+    )
+
+
+# --- database and seed --------------------------------------------------------------------------
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def make_app():
+    os.environ["DATABASE_URL"] = PG + DB_NAME
+    os.environ["REDIS_URL"] = REDIS
+    from app import create_app
+    from config import DevelopmentConfig
+
+    class BenchConfig(DevelopmentConfig):
+        SQLALCHEMY_DATABASE_URI = PG + DB_NAME
+        REDIS_URL = REDIS
+        RATELIMIT_ENABLED = False
+        LOG_LEVEL = "WARNING"
+
+    return create_app(BenchConfig)
+
+
+def seed(app, n: int, submitters: int, rng: random.Random) -> dict:
+    """Localities (~10k), a contest with an open round, N results, and submitters with tokens."""
+    import psycopg
+
+    from app.extensions import db
+    from app.models.contest import Contest, ContestRound
+    from app.services import banks
+
+    with app.app_context():
+        db.create_all()
+        app.extensions["redis"].flushdb()
+        banks.load_bank_files(ROOT / "quizzes")
+        db.session.commit()
+    raw = (PG + DB_NAME).replace("+psycopg", "")
+    started = time.perf_counter()
+    localities = [(1, "80", "Tỉnh Thử", "Tỉnh", None, "/80/", 0, None)]
+    villages = []
+    next_id = 2
+    for d in range(10):
+        d_code = f"8{d:02d}"
+        d_id = next_id
+        next_id += 1
+        localities.append((d_id, d_code, f"Huyện {d}", "Huyện", 1, f"/80/{d_code}/", 1, None))
+        for c in range(100):
+            c_code = f"{d_code}{c:02d}"
+            c_id = next_id
+            next_id += 1
+            localities.append((c_id, c_code, f"Xã {d}-{c}", "Xã", d_id, f"/80/{d_code}/{c_code}/", 2, None))
+            for v in range(9):
+                v_code = f"{c_code}{v}"
+                path = f"/80/{d_code}/{c_code}/{v_code}/"
+                localities.append((next_id, v_code, f"Ấp {v}", "Ấp", c_id, path, 3, rng.randint(50, 400)))
+                villages.append((next_id, path))
+                next_id += 1
+    now = datetime.now(UTC)
+    with psycopg.connect(raw) as conn:
+        with conn.cursor().copy(
+            "COPY localities (id, code, name, search_name, type, parent_id, path, depth, "
+            "headcount, is_demo) FROM STDIN"
+        ) as copy:
+            for lid, code, name, kind, parent, path, depth, head in localities:
+                copy.write_row((lid, code, name, name.lower(), kind, parent, path, depth, head, False))
+        conn.execute("SELECT setval('localities_id_seq', %s)", (next_id,))
+        conn.commit()
+    with app.app_context():
+        contest = Contest(slug=SLUG, title="Bench", groups=["citizen"], eligibility_id=1)
+        db.session.add(contest)
+        db.session.flush()
+        round_ = ContestRound(
+            contest_id=contest.id,
+            number=1,
+            opens_at=now - timedelta(days=2),
+            closes_at=now + timedelta(days=5),
+            question_count=30,
+            draw={"banks": ["chuyen-doi-so"], "mix": {"1": 12, "2": 12, "3": 6}},
+            time_limit_seconds=900,
+            attempts_allowed=1,
+            grace_seconds=10,
+            prizes=[{"label": "Nhất", "count": 1}, {"label": "Nhì", "count": 2}],
+        )
+        db.session.add(round_)
+        db.session.commit()
+        contest_id, round_id = contest.id, round_.id
+    total_users = n + submitters
+    tokens = []
+    with psycopg.connect(raw) as conn:
+        with conn.cursor().copy(
+            "COPY users (id, phone, full_name, search_name, kind, is_assisted, active, "
+            "session_version, is_demo, created_at, locality_id) FROM STDIN"
+        ) as copy:
+            for uid in range(1, total_users + 1):
+                copy.write_row(
+                    (
+                        uid,
+                        f"07{uid:08d}",
+                        f"Nguyễn Văn Số {uid}",
+                        "",
+                        "citizen",
+                        False,
+                        True,
+                        1,
+                        False,
+                        now,
+                        villages[uid % len(villages)][0],
+                    )
+                )
+        with conn.cursor().copy(
+            "COPY contest_entries (id, contest_id, user_id, grp, full_name, phone, "
+            "locality_id, registered_at) FROM STDIN"
+        ) as copy:
+            for uid in range(1, total_users + 1):
+                copy.write_row(
+                    (
+                        uid,
+                        contest_id,
+                        uid,
+                        "citizen",
+                        f"Nguyễn Văn Số {uid}",
+                        f"07{uid:08d}",
+                        villages[uid % len(villages)][0],
+                        now,
+                    )
+                )
+        with conn.cursor().copy(
+            "COPY contest_attempts (id, round_id, user_id, number, status, started_at, "
+            "deadline, submitted_at, questions, answers, score, duration_ms) FROM STDIN"
+        ) as copy:
+            for uid in range(1, n + 1):
+                copy.write_row((uid, round_id, uid, 1, "submitted", now, now, now, "[]", "{}", 0, 0))
+        with conn.cursor().copy(
+            "COPY contest_best_results (round_id, user_id, entry_id, attempt_id, grp, "
+            "locality_id, locality_path, score, all_correct, duration_ms, submitted_s, "
+            "submitted_at, prediction, voided) FROM STDIN"
+        ) as copy:
+            for uid in range(1, n + 1):
+                vid, path = villages[uid % len(villages)]
+                score = min(30, int(rng.betavariate(5, 2) * 31))
+                copy.write_row(
+                    (
+                        round_id,
+                        uid,
+                        uid,
+                        uid,
+                        "citizen",
+                        vid,
+                        path,
+                        score,
+                        score == 30,
+                        rng.randint(60_000, 900_000),
+                        rng.randint(0, 170_000),
+                        now,
+                        rng.choice([None, rng.randint(0, 5000)]),
+                        False,
+                    )
+                )
+        for table in ("users", "contest_entries", "contest_attempts"):
+            conn.execute(f"SELECT setval('{table}_id_seq', %s)", (total_users + 1,))
+        with conn.cursor().copy(
+            "COPY api_tokens (user_id, token_hash, created_at, expires_at) FROM STDIN"
+        ) as copy:
+            for uid in range(1, total_users + 1):
+                if uid > n or uid % max(1, n // 2000) == 0:
+                    token = f"bench-token-{uid}"
+                    tokens.append((uid, token))
+                    copy.write_row(
+                        (uid, hashlib.sha256(token.encode()).hexdigest(), now, now + timedelta(days=1))
+                    )
+        conn.commit()
+        conn.execute("ANALYZE")
+    log(
+        f"seeded {len(localities)} localities, {n} results, {submitters} submitters "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    return {
+        "round_id": round_id,
+        "contest_id": contest_id,
+        "submitters": [t for t in tokens if t[0] > n],
+        "readers": [t for t in tokens if t[0] <= n],
+    }
+
+
+# --- gunicorn and the load generator ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen:
+    env = dict(
+        os.environ,
+        DATABASE_URL=PG + DB_NAME,
+        REDIS_URL=REDIS,
+        RATELIMIT_ENABLED="0",
+        LOG_LEVEL="WARNING",
+        APP_CONFIG="development",
+        LOG_JSON="0",
+    )
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/health")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection per thread."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method: str, path: str, token: str | None = None, body: dict | None = None):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        t0 = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            return 599, None, time.perf_counter() - t0
+        return response.status, payload, time.perf_counter() - t0
+
+
+def run_phase(port: int, threads: int, seconds: float, max_requests: int, work) -> tuple[list, int, float]:
+    """Run ``work(client, i)`` -> (ok, latency) from ``threads`` threads until time or count runs out."""
+    latencies: list[float] = []
+    errors = [0]
+    counter = iter(range(max_requests))
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def worker():
+        client = Client(port)
+        while time.perf_counter() < stop_at:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            result = work(client, i)
+            if result is None:
+                return
+            ok, latency = result
+            with lock:
+                if ok:
+                    latencies.append(latency)
+                else:
+                    errors[0] += 1
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return latencies, errors[0], time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="best results seeded")
+    parser.add_argument(
+        "--submitters", type=int, default=1500, help="fresh participants who start and submit"
+    )
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=16, help="load-generator threads")
+    parser.add_argument("--seconds", type=float, default=20, help="time bound of each phase")
+    args = parser.parse_args()
+    rng = random.Random(4)
+    recreate_database()
+    app = make_app()
+    data = seed(app, args.n, args.submitters, rng)
+
+    from app.extensions import db
+    from app.models import Locality
+    from app.models.contest import ContestRound
+    from app.services import contest_boards as boards
+
+    with app.app_context():
+        round_ = db.session.get(ContestRound, data["round_id"])
+        t0 = time.perf_counter()
+        written = boards.rebuild_boards([round_])
+        log(f"rebuild-boards (Redis from SQL): {written} entries in {time.perf_counter() - t0:.2f} s")
+
+    port = free_port()
+    server = start_server(port, args.workers)
+    try:
+        base = f"/api/v1/contests/{SLUG}/rounds/1"
+        lat, err, el = run_phase(
+            port,
+            args.threads,
+            args.seconds,
+            200_000,
+            lambda c, i: (lambda s: (s[0] == 200, s[2]))(c.call("GET", "/api/v1/health")),
+        )
+        summary("ceiling GET /api/v1/health", lat, el, err)
+
+        submitters = queue.Queue()
+        for item in data["submitters"]:
+            submitters.put(item)
+        start_lat: list[float] = []
+        answered: list[int] = []
+
+        def submit(client: Client, _i):
+            try:
+                uid, token = submitters.get_nowait()
+            except queue.Empty:
+                return None
+            status, body, latency = client.call("POST", f"{base}/attempts", token)
+            if status != 201:
+                return False, latency
+            start_lat.append(latency)
+            attempt = json.loads(body)
+            answers = {str(q["id"]): [rng.choice(q["options"])["value"]] for q in attempt["questions"]}
+            status, body, latency = client.call(
+                "POST",
+                f"/api/v1/attempts/{attempt['id']}/submit",
+                token,
+                {"answers": answers, "prediction": rng.randint(0, 3000)},
+            )
+            if status == 200:
+                answered.append(uid)
+            return status == 200, latency
+
+        lat, err, el = run_phase(port, args.threads, args.seconds * 3, len(data["submitters"]), submit)
+        summary("start attempt (POST)", start_lat, el)
+        summary("submit (POST)", lat, el, err)
+        # A second submit of every attempt must change nothing.
+        with app.app_context():
+            from sqlalchemy import func, select
+
+            from app.models.contest import ContestAttempt, ContestBestResult
+
+            fresh = [uid for uid, _t in data["submitters"]]
+            best = db.session.scalar(
+                select(func.count())
+                .select_from(ContestBestResult)
+                .where(ContestBestResult.user_id.in_(fresh))
+            )
+            submitted = db.session.scalar(
+                select(func.count())
+                .select_from(ContestAttempt)
+                .where(ContestAttempt.user_id.in_(fresh), ContestAttempt.status == "submitted")
+            )
+            zcard = app.extensions["redis"].zcard(boards.RedisBoard.key(data["round_id"], "citizen"))
+            total = db.session.scalar(
+                select(func.count())
+                .select_from(ContestBestResult)
+                .where(ContestBestResult.round_id == data["round_id"])
+            )
+        consistent = best == submitted == len(answered) and zcard == total
+        log(
+            f"submits acknowledged={len(answered)}  best-result rows={best}  submitted attempts={submitted}  "
+            f"redis members={zcard} / SQL rows={total}  -> "
+            f"{'none lost or double-counted' if consistent else 'MISMATCH'}"
+        )
+
+        readers = data["readers"]
+        lat, err, el = run_phase(
+            port,
+            args.threads,
+            args.seconds,
+            100_000,
+            lambda c, i: (lambda s: (s[0] == 200, s[2]))(
+                c.call("GET", f"{base}/leaderboard?limit=100&offset=0")
+            ),
+        )
+        summary("top-100 board (GET)", lat, el, err)
+        lat, err, el = run_phase(
+            port,
+            args.threads,
+            args.seconds,
+            100_000,
+            lambda c, i: (lambda s: (s[0] == 200, s[2]))(
+                c.call("GET", f"{base}/leaderboard?limit=10", readers[i % len(readers)][1])
+            ),
+        )
+        summary("top-10 + own rank (GET)", lat, el, err)
+        lat, err, el = run_phase(
+            port,
+            args.threads,
+            args.seconds,
+            20_000,
+            lambda c, i: (lambda s: (s[0] == 200, s[2]))(c.call("GET", f"{base}/localities?parent=80")),
+        )
+        summary("locality board (GET)", lat, el, err)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    with app.app_context():
+        from app.services import contests as contest_service
+
+        province = db.session.scalar(select(Locality).where(Locality.code == "80"))
+        round_ = db.session.get(ContestRound, data["round_id"])
+        t0 = time.perf_counter()
+        boards.locality_board(round_, province)
+        log(
+            f"locality board recompute (province, 10 districts): {(time.perf_counter() - t0) * 1000:.0f} ms"
+        )
+        district = db.session.scalar(select(Locality).where(Locality.code == "800"))
+        t0 = time.perf_counter()
+        boards.locality_board(round_, district)
+        log(
+            f"locality board recompute (district, 100 communes): {(time.perf_counter() - t0) * 1000:.0f} ms"
+        )
+        round_.closes_at = datetime.now(UTC) - timedelta(seconds=1)
+        db.session.commit()
+        round_ = db.session.get(ContestRound, data["round_id"])
+        t0 = time.perf_counter()
+        ranked = contest_service.finalize_round(round_)
+        db.session.commit()
+        log(f"finalize: {ranked} results ranked and prizes marked in {time.perf_counter() - t0:.2f} s")
+    log("done")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The JSON API of contests: tokens (hash stored), start/autosave/submit, boards, 4xx errors, and
+no answer key in any response while the round is open."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import time_machine
+
+from app.extensions import db
+from app.models.contest import ApiToken, Question
+from tests.conftest import PASSWORD
+from tests.contests.conftest import NOW
+
+
+def _token(client, user) -> dict:
+    response = client.post("/api/v1/auth/token", json={"login": user.phone, "password": PASSWORD})
+    assert response.status_code == 201
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def test_token_is_stored_only_as_a_hash_and_bad_logins_get_401(app, client, register, world):
+    person = register()
+    with time_machine.travel(NOW, tick=False):
+        headers = _token(client, person)
+    token = headers["Authorization"].split()[1]
+    with app.app_context():
+        row = db.session.scalar(db.select(ApiToken))
+        assert row.token_hash != token
+        assert len(row.token_hash) == 64
+    assert (
+        client.post("/api/v1/auth/token", json={"login": person.phone, "password": "wrong-pass"}).status_code
+        == 401
+    )
+    assert client.post("/api/v1/auth/token", data="nope").status_code == 400
+    assert client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts").status_code == 401
+    assert (
+        client.post(
+            "/api/v1/contests/cuoc-thi/rounds/1/attempts", headers={"Authorization": "Bearer forged"}
+        ).status_code
+        == 401
+    )
+
+
+def test_a_round_through_the_api_never_reveals_the_key(app, client, register, world):
+    person = register(name="Vũ Thị Hoa")
+    with app.app_context():
+        secrets = [q.explanation for q in db.session.scalars(db.select(Question))]
+    with time_machine.travel(NOW, tick=False):
+        headers = _token(client, person)
+        bodies = [
+            client.get("/api/v1/contests").get_data(as_text=True),
+            client.get("/api/v1/contests/cuoc-thi").get_data(as_text=True),
+        ]
+        started = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers)
+        assert started.status_code == 201
+        attempt = started.get_json()
+        bodies.append(started.get_data(as_text=True))
+        assert len(attempt["questions"]) == 5
+        assert all("correct" not in q and "explanation" not in q for q in attempt["questions"])
+        # The right option is index 0 in this bank; find each question's option value 0.
+        answers = {str(q["id"]): [0] for q in attempt["questions"]}
+        saved = client.put(
+            f"/api/v1/attempts/{attempt['id']}/answers",
+            headers=headers,
+            json={"answers": dict(list(answers.items())[:2])},
+        )
+        assert saved.get_json()["saved"] is True
+        bad = client.put(f"/api/v1/attempts/{attempt['id']}/answers", headers=headers, json=["x"])
+        assert bad.status_code == 400
+        assert "message" in bad.get_json()["error"]
+        # Starting again resumes the same attempt.
+        again = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers).get_json()
+        assert again["id"] == attempt["id"]
+        assert again["deadline"] == attempt["deadline"]
+    with time_machine.travel(NOW + timedelta(seconds=90), tick=False):
+        result = client.post(
+            f"/api/v1/attempts/{attempt['id']}/submit",
+            headers=headers,
+            json={"answers": answers, "prediction": 3},
+        )
+        assert result.get_json() | {} == {
+            "id": attempt["id"],
+            "status": "submitted",
+            "score": 5,
+            "questions": 5,
+            "duration_ms": 90_000,
+        }
+        bodies.append(result.get_data(as_text=True))
+        again = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers, json={"answers": {}})
+        assert again.get_json()["score"] == 5
+        board = client.get(
+            "/api/v1/contests/cuoc-thi/rounds/1/leaderboard?group=citizen&limit=10", headers=headers
+        ).get_json()
+        bodies.append(json.dumps(board, ensure_ascii=False))
+        assert board["total"] == 1
+        assert board["me"] == {"rank": 1}
+        assert board["entries"][0]["name"] == "Vũ T. H"
+        local = client.get("/api/v1/contests/cuoc-thi/rounds/1/leaderboard?locality=902").get_json()
+        assert local["total"] == 0
+        places = client.get("/api/v1/contests/cuoc-thi/rounds/1/localities?parent=90").get_json()
+        assert {p["code"]: p["participants"] for p in places["localities"]} == {"901": 1, "902": 0}
+    for body in bodies:
+        assert not [s for s in secrets if s in body]
+
+
+def test_api_errors_are_json_4xx(client, world):
+    assert client.get("/api/v1/contests/none").status_code == 404
+    assert client.get("/api/v1/contests/cuoc-thi/rounds/9/leaderboard").status_code == 404
+    assert client.get("/api/v1/contests/cuoc-thi/rounds/1/leaderboard?limit=x").status_code == 400
+    assert client.get("/api/v1/contests/cuoc-thi/rounds/1/leaderboard?group=robots").status_code == 400
+    assert client.get("/api/v1/contests/cuoc-thi/rounds/1/localities?parent=nowhere").status_code == 400

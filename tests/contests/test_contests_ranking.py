@@ -1,0 +1,229 @@
+"""Ranking: tie-breaks in both criteria orders, live vs final, prediction missing last, and the
+Redis and SQL boards giving identical rankings on the same data."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models.contest import ContestBestResult, ContestRound
+from app.services import contest_attempts as attempts
+from app.services import contest_boards as boards
+from app.services import contests
+from tests.contests.conftest import NOW, right_answers
+
+
+def _take(round_id, user_id, correct, start_offset_s, duration_s, prediction):
+    round_ = db.session.get(ContestRound, round_id)
+    t0 = NOW + timedelta(seconds=start_offset_s)
+    attempt = attempts.start_attempt(round_, user_id, now=t0)
+    answers = right_answers(attempt)
+    for key in list(answers)[correct:]:
+        answers[key] = [1]
+    attempts.submit_attempt(attempt, answers, prediction, now=t0 + timedelta(seconds=duration_s))
+    db.session.commit()
+
+
+def _people(register, n):
+    return [register(name=f"Nguyễn Văn Người{i}") for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("criteria", "expected"),
+    [
+        # A: 5/5, 100 s, prediction off by 0 | B: 5/5, 60 s, off by 5 | C: 5/5, 60 s, no prediction
+        (["score", "prediction", "duration", "submitted"], ["A", "B", "C", "D"]),
+        (["score", "duration", "prediction", "submitted"], ["B", "C", "A", "D"]),
+    ],
+)
+def test_final_ranking_follows_the_organizers_criteria_order(app, world, register, criteria, expected):
+    people = dict(zip("ABCD", _people(register, 4), strict=True))
+    with app.app_context():
+        round_ = db.session.get(ContestRound, world["round_id"])
+        round_.criteria = criteria
+        db.session.commit()
+        # Three people answer everything right; D misses one.
+        _take(round_.id, people["A"].id, 5, 0, 100, 3)
+        _take(round_.id, people["B"].id, 5, 10, 60, 8)
+        _take(round_.id, people["C"].id, 5, 20, 60, None)
+        _take(round_.id, people["D"].id, 4, 30, 10, 3)
+        round_ = db.session.get(ContestRound, world["round_id"])
+        contests.finalize_round(round_, now=NOW + timedelta(days=8))
+        db.session.commit()
+        round_ = db.session.get(ContestRound, world["round_id"])
+        assert round_.all_correct_count == 3
+        ranks = {r.user_id: r.final_rank for r in db.session.scalars(db.select(ContestBestResult))}
+        order = sorted("ABCD", key=lambda k: ranks[people[k].id])
+        assert order == expected
+        prizes = {
+            k: db.session.scalar(
+                db.select(ContestBestResult.prize).where(ContestBestResult.user_id == people[k].id)
+            )
+            for k in "ABCD"
+        }
+        assert prizes[expected[0]] == "Nhất"
+        assert prizes[expected[1]] == prizes[expected[2]] == "Nhì"
+        assert prizes[expected[3]] is None
+        # The final board is the frozen ranking.
+        entries, total = boards.round_board(round_, "citizen")
+        assert [e.user_id for e in entries] == [people[k].id for k in expected]
+        assert total == 4
+
+
+def test_live_board_ignores_prediction_and_breaks_ties_by_duration_then_submission(app, world, register):
+    people = dict(zip("ABC", _people(register, 3), strict=True))
+    with app.app_context():
+        _take(world["round_id"], people["A"].id, 5, 0, 100, 3)  # slower
+        _take(world["round_id"], people["B"].id, 5, 50, 60, None)  # same duration as C, later
+        _take(world["round_id"], people["C"].id, 5, 20, 60, 999)
+        round_ = db.session.get(ContestRound, world["round_id"])
+        entries, total = boards.round_board(round_, "citizen")
+        assert [e.user_id for e in entries] == [people[k].id for k in "CBA"]
+        assert boards.own_rank(round_, "citizen", people["A"].id) == 3
+        assert entries[0].name == "Nguyễn V. N"
+
+
+def test_second_attempt_counts_only_when_it_improves(app, world, register):
+    person = register()
+    with app.app_context():
+        _take(world["round_id"], person.id, 4, 0, 30, 1)
+        _take(world["round_id"], person.id, 3, 100, 10, 1)
+        best = db.session.scalar(db.select(ContestBestResult))
+        assert (best.score, best.duration_ms) == (4, 30_000)
+        round_ = db.session.get(ContestRound, world["round_id"])
+        with pytest.raises(attempts.AttemptError):
+            attempts.start_attempt(round_, person.id, now=NOW + timedelta(seconds=500))
+
+
+def _generate(round_id: int, n: int, seed: int) -> None:
+    """``n`` participants with random results full of ties, inserted in bulk."""
+    from sqlalchemy import insert
+
+    from app.models import Locality, User
+    from app.models.contest import ContestAttempt, ContestEntry
+
+    rng = random.Random(seed)
+    round_ = db.session.get(ContestRound, round_id)
+    villages = list(db.session.scalars(db.select(Locality).where(Locality.depth == 3)))
+    db.session.execute(
+        insert(User),
+        [
+            {"phone": f"08{i:08d}", "full_name": f"Trần Thị Số{i}", "search_name": "", "kind": "citizen"}
+            for i in range(n)
+        ],
+    )
+    users = list(db.session.scalars(db.select(User).where(User.phone.like("08%")).order_by(User.id)))
+    rows = []
+    for i, user in enumerate(users):
+        village = rng.choice(villages)
+        rows.append(
+            {
+                "contest_id": round_.contest_id,
+                "user_id": user.id,
+                "grp": "citizen" if i % 3 else "official",
+                "full_name": user.full_name,
+                "locality_id": village.id,
+            }
+        )
+    db.session.execute(insert(ContestEntry), rows)
+    entries = {e.user_id: e for e in db.session.scalars(db.select(ContestEntry))}
+    db.session.execute(
+        insert(ContestAttempt),
+        [
+            {
+                "round_id": round_id,
+                "user_id": u.id,
+                "number": 1,
+                "status": "submitted",
+                "started_at": NOW,
+                "deadline": NOW,
+                "questions": [],
+                "answers": {},
+            }
+            for u in users
+        ],
+    )
+    attempt_of = dict(db.session.execute(db.select(ContestAttempt.user_id, ContestAttempt.id)).all())
+    results = []
+    for user in users:
+        entry = entries[user.id]
+        score = rng.randint(3, 5)
+        results.append(
+            {
+                "round_id": round_id,
+                "user_id": user.id,
+                "entry_id": entry.id,
+                "attempt_id": attempt_of[user.id],
+                "grp": entry.grp,
+                "locality_id": entry.locality_id,
+                "locality_path": db.session.get(Locality, entry.locality_id).path,
+                "score": score,
+                "all_correct": score == 5,
+                "duration_ms": rng.choice([60_000, 61_000, 90_000]),
+                "submitted_s": rng.choice([100, 101, 5000]),
+                "submitted_at": NOW,
+                "prediction": rng.choice([None, 10, 40]),
+                "voided": rng.random() < 0.05,
+            }
+        )
+    db.session.execute(insert(ContestBestResult), results)
+    db.session.commit()
+
+
+@pytest.fixture
+def redis_client(app):
+    """The configured Redis, else a local one on db 12 when reachable (else the test is skipped)."""
+    client = app.extensions.get("redis")
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/12", decode_responses=True, socket_timeout=2)
+        try:
+            client.ping()
+        except redis.RedisError:
+            pytest.skip("no Redis server on 127.0.0.1:6379")
+        client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.mark.parametrize(
+    "criteria", [["score", "prediction", "duration", "submitted"], ["score", "submitted", "duration"]]
+)
+def test_sql_and_redis_boards_rank_the_same_generated_data(app, world, redis_client, criteria):
+    with app.app_context():
+        round_ = db.session.get(ContestRound, world["round_id"])
+        round_.criteria = criteria
+        db.session.commit()
+        _generate(round_.id, 240, seed=len(criteria))
+        sql, red = boards.SqlBoard(), boards.RedisBoard(redis_client)
+        assert red.rebuild(round_) > 0
+        for grp in ("citizen", "official"):
+            sql_ids, sql_total = sql.page(round_, grp, 0, 500)
+            red_ids, red_total = red.page(round_, grp, 0, 500)
+            assert sql_total == red_total > 0
+            assert sql_ids == red_ids
+            assert sql.page(round_, grp, 7, 13) == red.page(round_, grp, 7, 13)
+            for user_id in sql_ids[::17]:
+                assert (
+                    sql.rank_of(round_, grp, user_id)
+                    == red.rank_of(round_, grp, user_id)
+                    == sql_ids.index(user_id) + 1
+                )
+
+
+def test_redis_board_keeps_only_improvements(app, world, redis_client):
+    with app.app_context():
+        round_ = db.session.get(ContestRound, world["round_id"])
+        board = boards.RedisBoard(redis_client)
+        good = ContestBestResult(user_id=5, grp="citizen", score=5, duration_ms=1000, submitted_s=10)
+        worse = ContestBestResult(user_id=5, grp="citizen", score=4, duration_ms=10, submitted_s=5)
+        board.record(round_, good)
+        board.record(round_, worse)
+        key = board.key(round_.id, "citizen")
+        from app.services.contest_ranking import packed_score
+
+        assert redis_client.zscore(key, board.member(5)) == packed_score(round_.criteria, 5, 1000, 10)
