@@ -3,7 +3,8 @@
 Every endpoint in ``app.url_map`` is walked. Areas extend these two tables with small edits:
 
 - ``PUBLIC_ENDPOINTS``: endpoints anyone may open without logging in.
-- ``ARG_FACTORIES``: for each URL argument name, a function ``(world) -> value`` giving a value that
+- ``ARG_FACTORIES``: for each URL argument name (or ``"endpoint:argument"`` where areas use one
+  name for different things), a function ``(world) -> value`` giving a value that
   belongs to the FOREIGN district (``world.foreign`` = locality code "902", while staff in the walk
   hold their roles over district "901"). Use ``world.app`` with ``app.app_context()`` to create
   objects, ``world.make_user`` / ``world.make_locality`` for people and places. A staff member who
@@ -20,9 +21,22 @@ PUBLIC_ENDPOINTS: set[str] = {
     "static", "main.index", "main.set_language", "main.set_preferences", "auth.logout",
     "auth.login", "auth.register", "auth.reset_request", "auth.reset_password",
     "api.health", "api.locality_roots", "api.locality_children",
+    "verify.verify",
+    # learning: anyone reads lessons; progress is saved only for a logged-in learner
+    "learn.catalogue", "learn.course", "learn.lesson", "learn.step", "learn.watched", "learn.lesson_done",
+    "learn.media",
+    # contests: contest pages and public boards (masked names), the API's public reads and token login
+    "contests.index", "contests.contest", "contests.round_page", "contests.board", "contests.overall",
+    "contests.localities", "contests.units",
+    "api.auth_token", "api.api_contests", "api.api_contest", "api.api_leaderboard", "api.api_localities",
 }
 
-OWN_ARG_ENDPOINTS: set[str] = set()
+OWN_ARG_ENDPOINTS: set[str] = {"insights.radar", "training.export_reminders",
+                               # lesson content is province-wide (no locality): organizers edit any course
+                               "learn.author_course", "learn.author_lesson", "learn.author_add_step",
+                               "learn.author_step", "learn.author_move_step", "learn.author_delete_step",
+                               # question banks are province-wide content, not owned by a locality
+                               "organize.bank", "organize.bank_template"}
 
 
 def _foreign_user(world) -> int:
@@ -30,10 +44,99 @@ def _foreign_user(world) -> int:
     return user.id
 
 
+def _foreign_contest(world) -> dict:
+    """A contest open to district 902 only, with one round and one attempt (created once)."""
+    if getattr(world, "_foreign_contest", None) is None:
+        from datetime import timedelta
+
+        from app.extensions import db
+        from app.models.contest import Contest, ContestAttempt, ContestRound
+        from app.models.types import utcnow
+        from app.services.localities import get_by_code
+
+        user_id = _foreign_user(world)
+        with world.app.app_context():
+            contest = Contest(slug="foreign-contest", title="Cuộc thi Huyện Hai", groups=["citizen"],
+                              eligibility_id=get_by_code(world.foreign).id)
+            db.session.add(contest)
+            db.session.flush()
+            now = utcnow()
+            round_ = ContestRound(contest_id=contest.id, number=1, opens_at=now - timedelta(days=1),
+                                  closes_at=now + timedelta(days=1), draw={"banks": []})
+            db.session.add(round_)
+            db.session.flush()
+            attempt = ContestAttempt(round_id=round_.id, user_id=user_id, number=1, deadline=now, questions=[])
+            db.session.add(attempt)
+            db.session.commit()
+            world._foreign_contest = {"slug": contest.slug, "contest_id": contest.id, "round_id": round_.id,
+                                      "attempt_id": attempt.id}
+    return world._foreign_contest
+
+
 ARG_FACTORIES: dict[str, Callable[[Any], Any]] = {
+    "slug": lambda world: _foreign_contest(world)["slug"],
+    "number": lambda world: 1,
+    "contest_id": lambda world: _foreign_contest(world)["contest_id"],
+    "round_id": lambda world: _foreign_contest(world)["round_id"],
+    "attempt_id": lambda world: _foreign_contest(world)["attempt_id"],
+    "organize.export:kind": lambda world: "participants",
+    "insights.chart:kind": lambda world: "bars",
     "code": lambda world: world.foreign,
     "user_id": _foreign_user,
     "grant_id": lambda world: 1,
     "token": lambda world: "invalid-token",
     "filename": lambda world: "x.css",
+    "fmt": lambda world: "csv",
+    "insights.chart:fmt": lambda world: "png",
+    "insights.radar:fmt": lambda world: "png",
+    "table": lambda world: "children",
+    "assignment_id": lambda world: _foreign_assignment(world),
+    "certificate_id": lambda world: _foreign_certificate(world),
+    # learning (tests/learn/learn_access.py): public content; an assisted session in district 902
+    **{name: (lambda key: lambda world: _learn().learn_content(world)[key])(name)
+       for name in ("course_slug", "lesson_slug", "course_id", "lesson_id", "step_id")},
+    "assisted_session_id": lambda world: _learn().foreign_assisted_session(world),
 }
+
+
+def _learn():
+    import importlib
+
+    return importlib.import_module("tests.learn.learn_access")
+
+
+def _foreign_assignment(world) -> int:
+    """A training assignment targeted at the foreign district (issue 5)."""
+    from datetime import date
+
+    from app.extensions import db
+    from app.models.competency import TrainingAssignment
+    from app.models.learning import Course
+    from app.services.localities import get_by_code
+
+    if getattr(world, "_foreign_assignment", None) is not None:
+        return world._foreign_assignment
+    with world.app.app_context():
+        course = Course(slug=f"foreign-{world.foreign}", title="Khóa học")
+        db.session.add(course)
+        db.session.flush()
+        assignment = TrainingAssignment(title="Bắt buộc", course_id=course.id,
+                                        locality_id=get_by_code(world.foreign).id, due_on=date(2030, 1, 1))
+        db.session.add(assignment)
+        db.session.commit()
+        world._foreign_assignment = assignment.id
+        return assignment.id
+
+
+def _foreign_certificate(world) -> int:
+    """A certificate of a person living in the foreign district (issue 5)."""
+    from app.extensions import db
+    from app.models.competency import Certificate
+
+    user_id = _foreign_user(world)
+    with world.app.app_context():
+        cert = Certificate(code=f"foreign-certificate-code-{user_id}", user_id=user_id, course_title="Khóa học",
+                           full_name="Người Huyện Hai")
+        db.session.add(cert)
+        db.session.commit()
+        return cert.id

@@ -43,7 +43,8 @@ def _method(rule) -> str:
 def _url(app, rule, world) -> str:
     values = {}
     for arg in rule.arguments:
-        factory = ARG_FACTORIES.get(arg)
+        # "endpoint:argument" entries win over plain argument names shared by several areas
+        factory = ARG_FACTORIES.get(f"{rule.endpoint}:{arg}") or ARG_FACTORIES.get(arg)
         assert factory is not None, (
             f"{rule.endpoint}: add an ARG_FACTORIES entry for URL argument '{arg}' in tests/access_registry.py")
         values[arg] = factory(world)
