@@ -240,6 +240,8 @@ class ContestBestResult(db.Model):
             "user_id",
         ),
         Index("ix_contest_best_results_round_path", "round_id", "locality_path"),
+        # The frozen board of a finalized round: pages and own rank by index, no sort.
+        Index("ix_contest_best_results_final", "round_id", "grp", "final_rank"),
         Index("ix_contest_best_results_round_unit", "round_id", "workplace_unit_id"),
     )
 

@@ -12,16 +12,19 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import DateTime, Integer, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
+from app.models import Locality
 from app.models.contest import ContestAttempt, ContestBestResult, ContestEntry, ContestRound, Question
 from app.models.types import utcnow
 from app.services import banks as bank_service
 from app.services import contest_ranking as ranking
 from app.services.contest_boards import get_board
-from app.services.evidence import record_evidence
+from app.services.evidence import record_evidence_many
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PRACTICE_MINUTES = 60
@@ -81,17 +84,28 @@ def start_attempt(round_: ContestRound, user_id: int, now: datetime | None = Non
     now = now or utcnow()
     if not round_.is_open(now):
         raise AttemptError(_("This round is not open."), "closed")
-    entry = _entry_for(round_, user_id)
+    entry = db.session.execute(
+        select(ContestEntry.id, ContestEntry.voided_at).where(
+            ContestEntry.contest_id == round_.contest_id, ContestEntry.user_id == user_id
+        )
+    ).first()
     if entry is None:
         raise AttemptError(_("Register for the contest first."), "not_registered")
     if entry.voided_at is not None:
         raise AttemptError(_("Your results in this contest were voided."), "voided")
-    current = open_attempt(round_, user_id)
+    mine = list(
+        db.session.scalars(
+            select(ContestAttempt).where(
+                ContestAttempt.round_id == round_.id, ContestAttempt.user_id == user_id
+            )
+        )
+    )
+    current = next((a for a in mine if a.status == "open"), None)
     if current is not None:
         if now <= aware(current.deadline) + timedelta(seconds=round_.grace_seconds):
             return current
         expire_attempt(current, now)
-    used = attempts_used(round_, user_id)
+    used = len(mine)
     if used >= round_.attempts_allowed:
         raise AttemptError(_("You have used every attempt allowed in this round."), "limit")
     pool = bank_service.eligible_questions(round_.draw.get("banks", []), round_.draw.get("tags"))
@@ -149,7 +163,8 @@ def start_practice(
 
 def _questions(attempt: ContestAttempt) -> dict[int, Question]:
     ids = [item["id"] for item in attempt.questions]
-    return {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    query = select(Question).where(Question.id.in_(ids)).options(lazyload(Question.bank))
+    return {q.id: q for q in db.session.scalars(query)}
 
 
 def attempt_questions(attempt: ContestAttempt, reveal: bool = False) -> list[dict]:
@@ -224,9 +239,21 @@ def save_answers(
     db.session.refresh(attempt)
 
 
-def grade(attempt: ContestAttempt, answers: dict[str, list[int]]) -> tuple[int, list[tuple[Question, bool]]]:
-    """Number of questions answered exactly right, and per question whether it was."""
-    questions = _questions(attempt)
+def _keys(attempt: ContestAttempt):
+    """What grading needs of the attempt's questions, in one narrow SELECT (no text, no bank)."""
+    ids = [item["id"] for item in attempt.questions]
+    rows = db.session.execute(
+        select(Question.id, Question.correct, Question.competence_code, Question.difficulty).where(
+            Question.id.in_(ids)
+        )
+    ).all()
+    return {row.id: row for row in rows}
+
+
+def grade(attempt: ContestAttempt, answers: dict[str, list[int]]) -> tuple[int, list[tuple[object, bool]]]:
+    """Number of questions answered exactly right, and per question whether it was (each question
+    as a row with ``id``, ``correct``, ``competence_code`` and ``difficulty``)."""
+    questions = _keys(attempt)
     results = []
     for item in attempt.questions:
         q = questions[item["id"]]
@@ -242,91 +269,104 @@ def _close(
     duration_ms: int,
     prediction: int | None,
 ) -> bool:
-    """Close an open attempt exactly once (UPDATE ... WHERE status='open'); False when already closed."""
+    """Close an open attempt exactly once (UPDATE ... WHERE status='open'); False when already closed.
+
+    A handful of statements whatever the number of questions: the grading SELECT, the closing
+    UPDATE, one batched evidence upsert and the best-result upsert.
+    """
     score, results = grade(attempt, answers)
+    values = {
+        "status": status,
+        "answers": answers,
+        "score": score,
+        "submitted_at": at,
+        "duration_ms": duration_ms,
+        "submitted_day": at.astimezone(TZ).date(),
+        "prediction": prediction,
+    }
     done = db.session.execute(
         update(ContestAttempt)
         .where(ContestAttempt.id == attempt.id, ContestAttempt.status == "open")
-        .values(
-            status=status,
-            answers=answers,
-            score=score,
-            submitted_at=at,
-            duration_ms=duration_ms,
-            submitted_day=at.astimezone(TZ).date(),
-            prediction=prediction,
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:
         db.session.refresh(attempt)
         return False
-    db.session.refresh(attempt)
+    for key, value in values.items():
+        set_committed_value(attempt, key, value)
     source = "contest" if attempt.round_id else "practice"
-    for q, ok in results:
-        record_evidence(
-            attempt.user_id, [q.competence_code], source, f"question:{q.id}", ok, float(q.difficulty), at
-        )
+    record_evidence_many(
+        attempt.user_id,
+        [(f"question:{q.id}", q.competence_code, ok, float(q.difficulty)) for q, ok in results],
+        source,
+        at,
+    )
     if attempt.round_id:
         _update_best(attempt, score, len(results), at, duration_ms, prediction)
     return True
 
 
+def _insert_for(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def _update_best(
     attempt: ContestAttempt, score: int, total: int, at: datetime, duration_ms: int, prediction: int | None
 ) -> None:
-    """Keep the participant's best result of the round (same transaction) and the live board."""
+    """Keep the participant's best result of the round (same transaction) and the live board.
+
+    One statement: ``INSERT ... SELECT`` (the participant's group, locality and unit from the
+    entry) ``ON CONFLICT (round_id, user_id) DO UPDATE ... WHERE`` the new result ranks strictly
+    ahead on the live criteria, ``RETURNING`` the row only when it was written. Concurrent submits
+    of one person serialize on the row; the better one stays.
+    """
     round_ = attempt.round
-    entry = _entry_for(round_, attempt.user_id)
     submitted_s = int((at - aware(round_.opens_at)).total_seconds())
-    values = {
-        "attempt_id": attempt.id,
-        "score": score,
-        "all_correct": score == total,
-        "duration_ms": duration_ms,
-        "submitted_s": submitted_s,
-        "submitted_at": at,
-        "prediction": prediction,
-    }
-    best = db.session.scalar(
-        select(ContestBestResult).where(
-            ContestBestResult.round_id == round_.id, ContestBestResult.user_id == attempt.user_id
+    R = ContestBestResult
+    insert = _insert_for(db.session.get_bind().dialect.name)
+    source = (
+        select(
+            literal(round_.id),
+            ContestEntry.user_id,
+            ContestEntry.id,
+            literal(attempt.id),
+            ContestEntry.grp,
+            ContestEntry.locality_id,
+            Locality.path,
+            ContestEntry.workplace_unit_id,
+            literal(score),
+            literal(score == total),
+            literal(duration_ms),
+            literal(submitted_s),
+            literal(at, DateTime(timezone=True)),
+            literal(prediction, Integer),
+            ContestEntry.voided_at.is_not(None),
         )
+        .join(Locality, Locality.id == ContestEntry.locality_id)
+        .where(ContestEntry.contest_id == round_.contest_id, ContestEntry.user_id == attempt.user_id)
     )
-    if best is None:
-        best = ContestBestResult(
-            round_id=round_.id,
-            user_id=attempt.user_id,
-            entry_id=entry.id,
-            grp=entry.grp,
-            locality_id=entry.locality_id,
-            locality_path=entry.locality.path,
-            workplace_unit_id=entry.workplace_unit_id,
-            voided=entry.voided_at is not None,
-            **values,
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(best)
-        except IntegrityError:
-            best = db.session.scalar(
-                select(ContestBestResult).where(
-                    ContestBestResult.round_id == round_.id, ContestBestResult.user_id == attempt.user_id
-                )
-            )
-            _improve(round_, best, values)
-    else:
-        _improve(round_, best, values)
-    if not best.voided:
-        get_board().record(round_, best)
-
-
-def _improve(round_: ContestRound, best: ContestBestResult, values: dict) -> None:
-    new = ranking.live_key(round_.criteria, values["score"], values["duration_ms"], values["submitted_s"])
-    old = ranking.live_key(round_.criteria, best.score, best.duration_ms, best.submitted_s)
-    if new < old:
-        for key, value in values.items():
-            setattr(best, key, value)
+    columns = [
+        "round_id", "user_id", "entry_id", "attempt_id", "grp", "locality_id", "locality_path",
+        "workplace_unit_id", "score", "all_correct", "duration_ms", "submitted_s", "submitted_at",
+        "prediction", "voided",
+    ]
+    stmt = insert(R).from_select(columns, source)
+    changed = (
+        "attempt_id", "score", "all_correct", "duration_ms", "submitted_s", "submitted_at", "prediction",
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["round_id", "user_id"],
+        set_={name: stmt.excluded[name] for name in changed},
+        where=ranking.improves_clause(round_.criteria, stmt.excluded, R.__table__.c),
+    ).returning(R.user_id, R.grp, R.score, R.duration_ms, R.submitted_s, R.voided, R.locality_id)
+    row = db.session.execute(stmt, execution_options={"synchronize_session": False}).first()
+    if row is not None and not row.voided:
+        get_board().record(round_, row)
 
 
 def submit_attempt(

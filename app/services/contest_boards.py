@@ -68,9 +68,27 @@ class SqlBoard:
 
 
 class RedisBoard:
-    """Live boards as Redis sorted sets of packed scores (lower is better)."""
+    """Live boards as Redis sorted sets of packed scores (lower is better).
+
+    Next to each sorted set a hash ``cds:names:<round id>:<group>`` keeps, per member, what a
+    public board shows: ``packed score, score, duration ms, masked name, locality label`` (joined
+    with a unit separator). An improving submit drops the member's row in the same Lua script that
+    lowers its score; a page fills missing rows from SQL once (HSETNX) and ignores a row whose
+    packed score differs from the set's, so a page of unchanged rows is one Redis round-trip.
+    """
 
     name = "redis"
+    SEP = "\x1f"
+    # Set the packed score only if it improves, and then forget the row shown with the old one.
+    RECORD = """
+local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if (not cur) or tonumber(ARGV[2]) < tonumber(cur) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+"""
 
     def __init__(self, client):
         self.client = client
@@ -80,15 +98,35 @@ class RedisBoard:
         return f"cds:board:{round_id}:{grp}"
 
     @staticmethod
+    def names_key(round_id: int, grp: str) -> str:
+        return f"cds:names:{round_id}:{grp}"
+
+    @staticmethod
     def member(user_id: int) -> str:
         return f"{user_id:010d}"
 
-    def record(self, round_: ContestRound, result: ContestBestResult) -> None:
-        score = ranking.packed_score(round_.criteria, result.score, result.duration_ms, result.submitted_s)
-        self.client.zadd(self.key(round_.id, result.grp), {self.member(result.user_id): score}, lt=True)
+    def _script(self):
+        script = getattr(self.client, "_cds_board_record", None)
+        if script is None:
+            script = self.client.register_script(self.RECORD)
+            self.client._cds_board_record = script
+        return script
+
+    def record(self, round_: ContestRound, result) -> None:
+        """Record an improved best result (only an improvement replaces the board's score)."""
+        packed = ranking.packed_score(round_.criteria, result.score, result.duration_ms, result.submitted_s)
+        # The shown row is dropped with an improvement and read again from SQL by the next page
+        # that needs it (no extra SQL on the submit path).
+        self._script()(
+            keys=[self.key(round_.id, result.grp), self.names_key(round_.id, result.grp)],
+            args=[self.member(result.user_id), packed],
+        )
 
     def remove(self, round_: ContestRound, grp: str, user_id: int) -> None:
-        self.client.zrem(self.key(round_.id, grp), self.member(user_id))
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zrem(self.key(round_.id, grp), self.member(user_id))
+        pipe.hdel(self.names_key(round_.id, grp), self.member(user_id))
+        pipe.execute()
 
     def page(self, round_: ContestRound, grp: str, offset: int, limit: int) -> tuple[list[int], int]:
         key = self.key(round_.id, grp)
@@ -97,6 +135,52 @@ class RedisBoard:
         pipe.zcard(key)
         members, total = pipe.execute()
         return [int(m) for m in members], total
+
+    def page_entries(
+        self, round_: ContestRound, grp: str, offset: int, limit: int
+    ) -> tuple[list[BoardEntry], int]:
+        """A public page straight from Redis (ZRANGE WITHSCORES + HMGET + ZCARD in one round-trip);
+        members missing from the hash (or described with another score) are read from SQL once."""
+        key, names = self.key(round_.id, grp), self.names_key(round_.id, grp)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zrange(key, offset, offset + limit - 1, withscores=True)
+        pipe.zcard(key)
+        members, total = pipe.execute()
+        if not members:
+            return [], total
+        values = self.client.hmget(names, [m for m, _s in members])
+        out: list[BoardEntry | None] = []
+        missing: list[int] = []
+        for i, ((member, packed), value) in enumerate(zip(members, values, strict=True)):
+            parts = value.split(self.SEP) if value else None
+            if parts is None or len(parts) != 5 or int(parts[0]) != int(packed):
+                missing.append(i)
+                out.append(None)
+                continue
+            out.append(
+                BoardEntry(offset + 1 + i, int(member), parts[3], "", parts[4], None, int(parts[1]),
+                           int(parts[2]), None, None)
+            )
+        if missing:
+            ids = [int(members[i][0]) for i in missing]
+            found = {e.user_id: e for e in _entries(round_, ids, 0)}
+            fill = {}
+            for i in missing:
+                uid = int(members[i][0])
+                entry = found.get(uid)
+                if entry is None:
+                    continue
+                entry.rank = offset + 1 + i
+                out[i] = entry
+                packed = ranking.packed_score(round_.criteria, entry.score, entry.duration_ms,
+                                              entry.submitted_s)
+                if packed == int(members[i][1]):
+                    fill[members[i][0]] = self.SEP.join(
+                        [str(packed), str(entry.score), str(entry.duration_ms), entry.name, entry.locality]
+                    )
+            for member, value in fill.items():
+                self.client.hsetnx(names, member, value)
+        return [e for e in out if e is not None], total
 
     def rank_of(self, round_: ContestRound, grp: str, user_id: int) -> int | None:
         rank = self.client.zrank(self.key(round_.id, grp), self.member(user_id))
@@ -128,6 +212,7 @@ class RedisBoard:
                 self.client.rename(tmp, key)
             else:
                 self.client.delete(key)
+            self.client.delete(self.names_key(round_.id, grp))  # refilled from SQL on reads
         return count
 
 
@@ -149,36 +234,42 @@ class BoardEntry:
     duration_ms: int
     prediction: int | None
     prize: str | None
+    submitted_s: int = 0
 
 
 def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list[BoardEntry]:
+    """Board rows of ``user_ids`` (in that order) with only the columns a board shows."""
     if not user_ids:
         return []
     rows = db.session.execute(
-        select(R, ContestEntry.full_name, Locality.type, Locality.name, WorkplaceUnit.name)
+        select(
+            R.user_id, R.score, R.duration_ms, R.submitted_s, R.prediction, R.final_rank, R.prize,
+            ContestEntry.full_name, Locality.type, Locality.name, WorkplaceUnit.name.label("unit"),
+        )
         .join(ContestEntry, ContestEntry.id == R.entry_id)
         .join(Locality, Locality.id == R.locality_id)
         .outerjoin(WorkplaceUnit, WorkplaceUnit.id == R.workplace_unit_id)
         .where(R.round_id == round_.id, R.user_id.in_(user_ids))
     ).all()
-    by_user = {r[0].user_id: r for r in rows}
+    by_user = {r.user_id: r for r in rows}
     out = []
     for i, uid in enumerate(user_ids):
-        if uid not in by_user:
+        res = by_user.get(uid)
+        if res is None:
             continue
-        res, full_name, ltype, lname, unit = by_user[uid]
         out.append(
             BoardEntry(
                 res.final_rank or first_rank + i,
                 uid,
-                mask_name(full_name),
-                full_name,
-                f"{ltype} {lname}",
-                unit,
+                mask_name(res.full_name),
+                res.full_name,
+                f"{res.type} {res.name}",
+                res.unit,
                 res.score,
                 res.duration_ms,
                 res.prediction,
                 res.prize,
+                res.submitted_s,
             )
         )
     return out
@@ -216,7 +307,10 @@ def round_board(
             for i, entry in enumerate(entries):
                 entry.rank = offset + 1 + i
         return entries, total
-    ids, total = get_board().page(round_, grp, offset, limit)
+    board = get_board()
+    if isinstance(board, RedisBoard):
+        return board.page_entries(round_, grp, offset, limit)
+    ids, total = board.page(round_, grp, offset, limit)
     return _entries(round_, ids, offset + 1), total
 
 
@@ -286,16 +380,22 @@ def locality_board(round_: ContestRound, parent: Locality, grp: str | None = Non
         if kids
         else set()
     )
-    where = [R.round_id == round_.id, R.voided.is_(False)]
+    where = [R.round_id == round_.id, R.voided.is_(False), subtree_clause(R.locality_path, parent.path)]
     if grp:
         where.append(R.grp == grp)
+    # One GROUP BY over the path prefix at the children's level (one per distinct child path
+    # length, usually one) instead of one subtree count per child.
+    tallies: dict[str, tuple[int, float | None]] = {}
+    for length in sorted({len(k.path) for k in kids}):
+        prefix = func.substr(R.locality_path, 1, length)
+        for path, n, total in db.session.execute(
+            select(prefix, func.count(), func.sum(R.score)).where(*where).group_by(prefix)
+        ):
+            tallies[path.decode() if isinstance(path, bytes) else path] = (n, total)
     rows = []
     for loc in kids:
-        n, avg = db.session.execute(
-            select(func.count(R.id), func.avg(R.score)).where(
-                *where, subtree_clause(R.locality_path, loc.path)
-            )
-        ).one()
+        n, total = tallies.get(loc.path, (0, None))
+        avg = (total / n) if n and total is not None else None
         rows.append(
             {
                 "locality": loc,

@@ -100,3 +100,17 @@ def packed_score(criteria: list[str], score: int, duration_ms: int, submitted_s:
 def live_key(criteria: list[str], score: int, duration_ms: int, submitted_s: int) -> tuple:
     """Python sort key of a result on the live criteria (used to keep only improving results)."""
     return (packed_score(criteria, score, duration_ms, submitted_s),)
+
+
+def improves_clause(criteria: list[str], new, old):
+    """SQL condition: the result with columns ``new`` (e.g. an upsert's ``excluded``) ranks
+    strictly ahead of ``old`` on the live ``criteria`` (the SQL form of comparing ``live_key``)."""
+    names = {"score": "score", "duration": "duration_ms", "submitted": "submitted_s"}
+    pairs = []
+    for name in live_criteria(criteria):
+        a, b = getattr(new, names[name]), getattr(old, names[name])
+        pairs.append((b, a) if name == "score" else (a, b))  # score: more is better
+    clauses = []
+    for i, (better, worse) in enumerate(pairs):
+        clauses.append(and_(*[x == y for x, y in pairs[:i]], better < worse))
+    return or_(*clauses)

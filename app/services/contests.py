@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -261,28 +261,30 @@ def finalize_round(round_: ContestRound, actor: User | None = None, now: datetim
     live = and_(R.round_id == round_.id, R.voided.is_(False))
     actual = db.session.scalar(select(func.count()).select_from(R).where(live, R.all_correct)) or 0
     round_.all_correct_count = actual
-    numbered = (
-        select(
-            R.id.label("rid"),
-            func.row_number()
-            .over(partition_by=R.grp, order_by=ranking.order_by(round_.criteria, actual))
-            .label("rn"),
-        )
-        .where(live)
-        .subquery()
-    )
+    # Clear only what an earlier finalize wrote (a no-op the first time: no row rewritten).
     db.session.execute(
         update(R)
-        .where(R.round_id == round_.id)
+        .where(R.round_id == round_.id, or_(R.final_rank.is_not(None), R.prize.is_not(None)))
         .values(final_rank=None, prize=None)
         .execution_options(synchronize_session=False)
     )
-    db.session.execute(
-        update(R)
-        .where(R.id == numbered.c.rid)
-        .values(final_rank=numbered.c.rn)
-        .execution_options(synchronize_session=False)
-    )
+    # One set-based UPDATE per group: ROW_NUMBER() over integer sort keys only (no PARTITION BY
+    # on the text group, whose collation-aware comparisons dominated the sort).
+    for grp in round_.contest.groups:
+        numbered = (
+            select(
+                R.id.label("rid"),
+                func.row_number().over(order_by=ranking.order_by(round_.criteria, actual)).label("rn"),
+            )
+            .where(live, R.grp == grp)
+            .subquery()
+        )
+        db.session.execute(
+            update(R)
+            .where(R.id == numbered.c.rid)
+            .values(final_rank=numbered.c.rn)
+            .execution_options(synchronize_session=False)
+        )
     whens, upto = [], 0
     for prize in round_.prizes or []:
         if int(prize.get("count", 0)) > 0:
@@ -291,7 +293,7 @@ def finalize_round(round_: ContestRound, actor: User | None = None, now: datetim
     if whens:
         db.session.execute(
             update(R)
-            .where(live, R.final_rank <= upto)
+            .where(live, R.final_rank.is_not(None), R.final_rank <= upto)
             .values(prize=case(*whens, else_=None))
             .execution_options(synchronize_session=False)
         )

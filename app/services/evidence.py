@@ -29,3 +29,38 @@ def record_evidence(user_id: int, codes: list[str] | tuple[str, ...], source: st
                                     success=success, difficulty=difficulty, occurred_at=at))
         else:
             row.success, row.difficulty, row.occurred_at = success, difficulty, at
+
+
+def record_evidence_many(user_id: int, items: list[tuple[str, str, bool, float]], source: str,
+                         at: datetime | None = None) -> None:
+    """Batched ``record_evidence``: ``items`` are ``(ref, code, success, difficulty)``; one
+    ``INSERT ... ON CONFLICT DO UPDATE`` for all of them (PostgreSQL and SQLite), same semantics:
+    the latest observation of ``(user, source, ref, code)`` replaces the earlier one (caller commits).
+    """
+    if source not in EVIDENCE_SOURCES:
+        raise ValueError(f"unknown evidence source {source}")
+    at = at or utcnow()
+    rows: dict[tuple[str, str], dict] = {}
+    for ref, code, success, difficulty in items:
+        rows[(ref[:120], code)] = {"user_id": user_id, "competence_code": code, "source": source,
+                                   "ref": ref[:120], "success": bool(success),
+                                   "difficulty": float(difficulty), "occurred_at": at}
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only PostgreSQL and SQLite are supported
+        for (ref, code), row in rows.items():
+            record_evidence(user_id, [code], source, ref, row["success"], row["difficulty"], at)
+        return
+    # A fixed order so that concurrent batches of one person lock rows in the same order.
+    stmt = insert(Evidence).values([rows[key] for key in sorted(rows)])
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["user_id", "source", "ref", "competence_code"],
+        set_={"success": stmt.excluded.success, "difficulty": stmt.excluded.difficulty,
+              "occurred_at": stmt.excluded.occurred_at},
+    )
+    db.session.execute(stmt)

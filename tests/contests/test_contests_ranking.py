@@ -227,3 +227,34 @@ def test_redis_board_keeps_only_improvements(app, world, redis_client):
         from app.services.contest_ranking import packed_score
 
         assert redis_client.zscore(key, board.member(5)) == packed_score(round_.criteria, 5, 1000, 10)
+
+
+def test_redis_public_page_shows_the_same_rows_as_sql_and_drops_a_changed_row(app, world, redis_client):
+    with app.app_context():
+        round_ = db.session.get(ContestRound, world["round_id"])
+        _generate(round_.id, 120, seed=7)
+        red = boards.RedisBoard(redis_client)
+        red.rebuild(round_)
+        ids, total = red.page(round_, "citizen", 5, 20)
+        expected = boards._entries(round_, ids, 6)
+        for _pass in range(2):  # first read fills the shown rows from SQL, the second reads Redis only
+            entries, red_total = red.page_entries(round_, "citizen", 5, 20)
+            assert red_total == total
+            assert [(e.rank, e.user_id, e.name, e.locality, e.score, e.duration_ms) for e in entries] == [
+                (e.rank, e.user_id, e.name, e.locality, e.score, e.duration_ms) for e in expected
+            ]
+        assert redis_client.hlen(red.names_key(round_.id, "citizen")) == 20
+        # An improvement of a shown member drops its row; the next page reads it again from SQL.
+        best = db.session.scalar(
+            db.select(ContestBestResult).where(
+                ContestBestResult.round_id == round_.id, ContestBestResult.user_id == ids[3]
+            )
+        )
+        best.score, best.duration_ms = 5, 1
+        db.session.commit()
+        red.record(round_, best)
+        assert redis_client.hget(red.names_key(round_.id, "citizen"), red.member(ids[3])) is None
+        entries, _total = red.page_entries(round_, "citizen", 0, 200)
+        mine = next(e for e in entries if e.user_id == ids[3])
+        assert (mine.score, mine.duration_ms) == (5, 1)
+        assert mine.rank == red.rank_of(round_, "citizen", ids[3])
