@@ -65,7 +65,7 @@ class Locality(db.Model):
     dissolved_on: Mapped[date | None] = mapped_column(Date)
     is_demo: Mapped[bool] = mapped_column(default=False)
 
-    parent: Mapped[Locality | None] = relationship(remote_side=[id], lazy="joined", innerjoin=False)
+    parent: Mapped[Locality | None] = relationship(remote_side=[id])
 
     @property
     def label(self) -> str:
@@ -95,4 +95,4 @@ class WorkplaceUnit(db.Model):
     locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
     headcount: Mapped[int | None] = mapped_column(Integer)
 
-    locality: Mapped[Locality] = relationship(lazy="joined")
+    locality: Mapped[Locality] = relationship()

@@ -54,8 +54,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    locality: Mapped[Locality | None] = relationship(lazy="joined")
-    workplace_unit: Mapped[WorkplaceUnit | None] = relationship(lazy="joined")
+    # Loaded on use: the current user is read on every request and rarely needs these.
+    locality: Mapped[Locality | None] = relationship()
+    workplace_unit: Mapped[WorkplaceUnit | None] = relationship()
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",
         foreign_keys="RoleGrant.user_id",

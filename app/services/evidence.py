@@ -56,11 +56,14 @@ def record_evidence_many(user_id: int, items: list[tuple[str, str, bool, float]]
         for (ref, code), row in rows.items():
             record_evidence(user_id, [code], source, ref, row["success"], row["difficulty"], at)
         return
-    # A fixed order so that concurrent batches of one person lock rows in the same order.
-    stmt = insert(Evidence).values([rows[key] for key in sorted(rows)])
+    # A fixed order so that concurrent batches of one person lock rows in the same order. The
+    # statement takes its rows as parameters (executemany with "insertmanyvalues"), so it is
+    # compiled once per process rather than once per submit.
+    stmt = insert(Evidence)
     stmt = stmt.on_conflict_do_update(
         index_elements=["user_id", "source", "ref", "competence_code"],
         set_={"success": stmt.excluded.success, "difficulty": stmt.excluded.difficulty,
               "occurred_at": stmt.excluded.occurred_at},
     )
-    db.session.execute(stmt)
+    db.session.execute(stmt, [rows[key] for key in sorted(rows)],
+                       execution_options={"synchronize_session": False})
