@@ -34,6 +34,19 @@ LOCALITY_TYPES = (
 )
 
 
+# Below the commune: a person's village means little to others without its commune.
+VILLAGE_TYPES = frozenset({"Thôn", "Ấp", "Bản", "Buôn", "Khu phố", "Tổ dân phố", "Khu", "Làng", "Sóc",
+                           "Xóm", "Khóm"})
+
+
+def place_label(kind: str, name: str, parent_kind: str | None = None, parent_name: str | None = None) -> str:
+    """How a place is shown to the public: "Xã Tân Thành", or "Ấp 1, Xã Tân Thành" for a village."""
+    label = f"{kind} {name}"
+    if kind in VILLAGE_TYPES and parent_name:
+        label = f"{label}, {parent_kind} {parent_name}"
+    return label
+
+
 class Locality(db.Model):
     """One administrative unit.
 
@@ -70,6 +83,12 @@ class Locality(db.Model):
     @property
     def label(self) -> str:
         return f"{self.type} {self.name}"
+
+    @property
+    def place_label(self) -> str:
+        """The label with the commune added for a village (see ``place_label``)."""
+        parent = self.parent if self.type in VILLAGE_TYPES else None
+        return place_label(self.type, self.name, parent.type if parent else None, parent.name if parent else None)
 
     def is_active_on(self, day: date) -> bool:
         return self.dissolved_on is None or day < self.dissolved_on

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from app.database import get_redis
 from app.extensions import db
 from app.models import Locality, WorkplaceUnit
+from app.models.locality import place_label
 from app.models.contest import ContestBestResult, ContestEntry, ContestRound
 from app.services import contest_ranking as ranking
 from app.services.localities import subtree_clause
@@ -237,6 +239,9 @@ class BoardEntry:
     submitted_s: int = 0
 
 
+Parent = aliased(Locality)
+
+
 def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list[BoardEntry]:
     """Board rows of ``user_ids`` (in that order) with only the columns a board shows."""
     if not user_ids:
@@ -245,9 +250,11 @@ def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list
         select(
             R.user_id, R.score, R.duration_ms, R.submitted_s, R.prediction, R.final_rank, R.prize,
             ContestEntry.full_name, Locality.type, Locality.name, WorkplaceUnit.name.label("unit"),
+            Parent.type.label("parent_type"), Parent.name.label("parent_name"),
         )
         .join(ContestEntry, ContestEntry.id == R.entry_id)
         .join(Locality, Locality.id == R.locality_id)
+        .outerjoin(Parent, Parent.id == Locality.parent_id)
         .outerjoin(WorkplaceUnit, WorkplaceUnit.id == R.workplace_unit_id)
         .where(R.round_id == round_.id, R.user_id.in_(user_ids))
     ).all()
@@ -263,7 +270,7 @@ def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list
                 uid,
                 mask_name(res.full_name),
                 res.full_name,
-                f"{res.type} {res.name}",
+                place_label(res.type, res.name, res.parent_type, res.parent_name),
                 res.unit,
                 res.score,
                 res.duration_ms,
@@ -355,7 +362,7 @@ def overall_board(contest, grp: str, offset: int = 0, limit: int = 50) -> tuple[
             {
                 "rank": offset + i + 1,
                 "name": mask_name(entry.full_name) if entry else "",
-                "locality": entry.locality.label if entry else "",
+                "locality": entry.locality.place_label if entry else "",
                 "score": int(row.score),
                 "duration_ms": int(row.duration),
                 "rounds": row.rounds,
