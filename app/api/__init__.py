@@ -2,5 +2,8 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import routes  # noqa: E402,F401
-from app.api import contests, tokens  # noqa: E402,F401  (contest API, bearer tokens)
+from app.api import (  # noqa: E402,F401  (contest API, bearer tokens)
+    contests,
+    routes,  # noqa: E402,F401
+    tokens,
+)
