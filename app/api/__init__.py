@@ -2,8 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import (  # noqa: E402,F401  (contest API, bearer tokens)
-    contests,
-    routes,  # noqa: E402,F401
-    tokens,
-)
+# Route modules register on bp when imported: health and localities, contests, bearer tokens.
+from app.api import contests, routes, tokens  # noqa: E402,F401
