@@ -258,3 +258,27 @@ def test_registrations_per_ip_are_capped(rate_limited_app):
             "full_name": "Người Thử", "login": f"091234560{i}", "password": "mat-khau-123",
             "confirm": "mat-khau-123", "loc": [str(loc_id)]}).status_code)
     assert statuses == [302, 302, 429]
+
+
+def test_every_form_needs_its_csrf_token(tmp_path):
+    """CSRF protection is on for every form outside the test configuration (the JSON API, which
+    authenticates with bearer tokens and sends no cookies, is exempt)."""
+    from app import create_app
+    from config import TestConfig
+
+    class WithCsrf(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'csrf.db'}"
+        WTF_CSRF_ENABLED = True
+        REDIS_URL = None
+
+    protected = create_app(WithCsrf)
+    with protected.app_context():
+        db.create_all()
+    client = protected.test_client()
+    for path, data in [("/auth/login", {"login": "0912345678", "password": "x"}),
+                       ("/auth/register", {"full_name": "A"}), ("/auth/reset", {"login": "0912345678"}),
+                       ("/lang", {"lang": "en"}), ("/prefs", {"large_text": "1"}), ("/auth/logout", {})]:
+        response = client.post(path, data=data)
+        assert response.status_code == 400, path
+        assert "Biểu mẫu đã hết hạn" in response.get_data(as_text=True)
+    assert client.get("/api/v1/health").status_code == 200
