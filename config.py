@@ -30,6 +30,9 @@ class Config:
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     REGISTRATIONS_PER_IP_PER_HOUR = int(os.environ.get("REGISTRATIONS_PER_IP_PER_HOUR", "20"))
+    # Per person (or per address before logging in): starting contest attempts and submitting them.
+    CONTEST_START_LIMIT = os.environ.get("CONTEST_START_LIMIT", "10 per minute")
+    CONTEST_SUBMIT_LIMIT = os.environ.get("CONTEST_SUBMIT_LIMIT", "30 per minute")
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
