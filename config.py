@@ -33,6 +33,11 @@ class Config:
     # Per person (or per address before logging in): starting contest attempts and submitting them.
     CONTEST_START_LIMIT = os.environ.get("CONTEST_START_LIMIT", "10 per minute")
     CONTEST_SUBMIT_LIMIT = os.environ.get("CONTEST_SUBMIT_LIMIT", "30 per minute")
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+    # Dashboards flag child units whose figure is below this share (percent) as lagging.
+    LAGGING_THRESHOLD_PERCENT = float(os.environ.get("LAGGING_THRESHOLD_PERCENT", "50"))
+    CHART_CACHE_SECONDS = int(os.environ.get("CHART_CACHE_SECONDS", "86400"))
+    CHART_CACHE_ITEMS = int(os.environ.get("CHART_CACHE_ITEMS", "128"))
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
