@@ -153,18 +153,21 @@ def _upload_table(form: TableUploadForm, columns: list[str]):
         return None, str(exc)
 
 
-@bp.route("/localities/import", methods=["GET", "POST"])
-@role_required("admin")
-def import_localities():
-    """Upload the locality list (code,name,type,parent_code); all rows checked before writing."""
+def _import_page(title: str, columns: list[str], optional: list[str], run, action: str, object_type: str,
+                 template_url: str | None = None):
+    """The upload → validate every row → write or report cycle shared by the import pages.
+
+    ``run(table)`` performs the import in the current transaction and returns its ImportReport;
+    nothing is committed unless every row is good.
+    """
     form = TableUploadForm()
     report, error = None, None
     if form.validate_on_submit():
-        table, error = _upload_table(form, localities.IMPORT_COLUMNS)
+        table, error = _upload_table(form, columns)
         if table is not None:
-            report = localities.import_localities(table)
+            report = run(table)
             if report.ok:
-                audit.record(current_user, "import_localities", "locality", None,
+                audit.record(current_user, action, object_type, None,
                              created=report.created, updated=report.updated)
                 db.session.commit()
                 flash(_("Import finished: %(c)s created, %(u)s updated.", c=report.created,
@@ -172,34 +175,26 @@ def import_localities():
             else:
                 db.session.rollback()
     failed = request.method == "POST" and (error or form.errors or (report and not report.ok))
-    return render_template("admin/import.html", form=form, report=report, error=error,
-                           title=_("Import localities"), columns=localities.IMPORT_COLUMNS,
-                           optional=localities.OPTIONAL_COLUMNS, template_url=None), 400 if failed else 200
+    return render_template("admin/import.html", form=form, report=report, error=error, title=title,
+                           columns=columns, optional=optional,
+                           template_url=template_url), 400 if failed else 200
+
+
+@bp.route("/localities/import", methods=["GET", "POST"])
+@role_required("admin")
+def import_localities():
+    """Upload the locality list (code,name,type,parent_code); all rows checked before writing."""
+    return _import_page(_("Import localities"), localities.IMPORT_COLUMNS, localities.OPTIONAL_COLUMNS,
+                        localities.import_localities, "import_localities", "locality")
 
 
 @bp.route("/officials/import", methods=["GET", "POST"])
 @role_required("organizer")
 def import_officials():
     """Upload officials (phone, name, locality, unit, position); all rows checked first."""
-    form = TableUploadForm()
-    report, error = None, None
-    if form.validate_on_submit():
-        table, error = _upload_table(form, officials.OFFICIAL_COLUMNS)
-        if table is not None:
-            report = officials.import_officials(table, current_user)
-            if report.ok:
-                audit.record(current_user, "import_officials", "user", None,
-                             created=report.created, updated=report.updated)
-                db.session.commit()
-                flash(_("Import finished: %(c)s created, %(u)s updated.", c=report.created,
-                        u=report.updated), "success")
-            else:
-                db.session.rollback()
-    failed = request.method == "POST" and (error or form.errors or (report and not report.ok))
-    return render_template("admin/import.html", form=form, report=report, error=error,
-                           title=_("Import officials"), columns=officials.OFFICIAL_COLUMNS,
-                           optional=officials.OPTIONAL_COLUMNS,
-                           template_url=url_for("admin.officials_template")), 400 if failed else 200
+    return _import_page(_("Import officials"), officials.OFFICIAL_COLUMNS, officials.OPTIONAL_COLUMNS,
+                        lambda table: officials.import_officials(table, current_user),
+                        "import_officials", "user", url_for("admin.officials_template"))
 
 
 @bp.get("/officials/template.csv")
