@@ -20,13 +20,27 @@ reports_cli = click.Group("reports", help="Pre-aggregated figures of the dashboa
 @reports_cli.command("refresh")
 @with_appcontext
 @click.option("--full", is_flag=True, help="Recompute every unit (default: only units with new activity).")
-def refresh_cmd(full: bool) -> None:
+@click.option("--warm-charts/--no-warm-charts", "warm", default=None,
+              help="Draw the province and district charts into the chart cache (default: when Redis is set).")
+def refresh_cmd(full: bool, warm: bool | None) -> None:
     """Recompute competency levels and the figures per locality."""
     with tqdm(unit="step", desc="reports", file=sys.stderr, disable=None) as bar:
         run = reports.refresh_reports(full=full, progress=bar.update, total=lambda n: bar.reset(total=n))
     db.session.commit()
     kind = "full" if run.full else "incremental"
     click.echo(f"Refreshed ({kind}): {run.localities} units.")
+    if warm is None:
+        warm = bool(current_app.config.get("REDIS_URL"))  # an in-process cache would die with this command
+    if warm:
+        from sqlalchemy import select
+
+        from app.insights.routes import warm_charts
+        from app.models import Locality
+
+        codes = list(db.session.scalars(select(Locality.code).where(
+            Locality.depth <= 1, Locality.dissolved_on.is_(None))))
+        drawn = warm_charts(current_app._get_current_object(), codes)
+        click.echo(f"Charts drawn ahead for {len(codes)} provinces and districts: {drawn}.")
 
 
 @click.command("reorganize")

@@ -49,10 +49,16 @@ def _parse_on() -> date | None:
         abort(400)
 
 
-def _unit(code: str):
-    """The unit (checked in scope), the view (current or archive) and its name/path in that view."""
+def _unit(code: str, scoped: bool = True):
+    """The unit (checked in scope), the view (current or archive) and its name/path in that view.
+
+    ``scoped=False`` only for the chart warm-up of ``flask reports refresh`` (no person involved).
+    """
     locality = localities.get_by_code(code)
-    ensure_in_scope(locality, *LEADERS)
+    if scoped:
+        ensure_in_scope(locality, *LEADERS)
+    elif locality is None:
+        abort(404)
     on = _parse_on()
     view = reports.view_for(on)
     if view.valid_until:
@@ -77,8 +83,8 @@ def _options():
     return labels, sort, descending, metric, min(max(threshold, 0.0), 100.0)
 
 
-def _data(code: str):
-    locality, view, path, label, _parent, on = _unit(code)
+def _data(code: str, scoped: bool = True):
+    locality, view, path, label, _parent, on = _unit(code, scoped)
     labels, sort, descending, metric, threshold = _options()
     totals = reports.unit_totals(path, view)
     children = reports.child_totals(locality.id, view, on)
@@ -135,8 +141,8 @@ def _visible(locality: Locality) -> bool:
     return in_scope(current_user, LEADERS, locality)
 
 
-def _chart(code: str, kind: str, fmt: str) -> charts.Chart:
-    data = _data(code)
+def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
+    data = _data(code, scoped)
     rows = data["rows"]
     names = [r["name"] for r in rows]
     metric_label = data["labels"][data["metric"]]
@@ -288,3 +294,18 @@ def placements():
         return redirect(url_for("insights.placements"))
     pending = reorganize.pending_in_scope(current_user)
     return render_template("insights/placements.html", pending=pending)
+
+
+def warm_charts(app, codes: list[str], kinds: tuple[str, ...] = ("bars", "heatmap", "trend")) -> int:
+    """Draw the default charts of these units in every language so that the first visitor after a
+    refresh gets them from the chart cache (Redis, shared by the workers). Returns charts drawn."""
+    from flask_babel import force_locale
+
+    drawn = 0
+    for code in codes:
+        for lang in app.config["LANGUAGES"]:
+            for kind in kinds:
+                with app.test_request_context(f"/insights/unit/{code}/chart/{kind}.png"), force_locale(lang):
+                    _chart(code, kind, "png", scoped=False)
+                    drawn += 1
+    return drawn

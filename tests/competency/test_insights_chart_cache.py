@@ -95,3 +95,20 @@ def test_a_chart_page_is_served_from_the_cache(client, app, login, tree, make_us
     assert second.data == first.data
     assert draws["n"] == 1
     assert b"<svg" in first.data
+
+
+def test_a_refresh_draws_province_and_district_charts_ahead(app, runner, client, make_user, login, tree, draws):
+    """After `flask reports refresh --warm-charts` the first leader to open a dashboard gets the
+    charts from the cache (in Redis in production; this pass may use the in-process cache)."""
+    make_user(locality=tree["v1"])
+    result = runner.invoke(args=["reports", "refresh", "--full", "--warm-charts"])
+    assert result.exit_code == 0, result.output
+    assert "Charts drawn ahead" in result.output
+    drawn_ahead = draws["n"]
+    assert drawn_ahead == 3 * 3 * 2  # province + 2 districts, three kinds, two languages
+    login(make_user(locality=tree["d1"], roles={"manager": tree["province"]}))
+    for kind in ("bars", "heatmap", "trend"):
+        response = client.get(f"/insights/unit/{tree['province']}/chart/{kind}.png")
+        assert response.status_code == 200
+        assert response.data.startswith(b"\x89PNG")
+    assert draws["n"] == drawn_ahead  # nothing drawn again
