@@ -11,6 +11,8 @@ Read by other areas too:
   the same transaction as the submit. It carries the participant's group, locality (id and
   materialized path, for subtree counts) and workplace unit, so participation per locality/unit
   is a query on this table alone. Rows with ``voided`` set do not count anywhere.
+- ``ContestFinalRank``: the frozen final ranking of a finalized round, one narrow row per ranked
+  participant and group (rank, user, prize), written by ``app.services.contests.finalize_round``.
 """
 
 from __future__ import annotations
@@ -223,7 +225,7 @@ class ContestBestResult(db.Model):
 
     ``submitted_s`` is seconds from the round's opening to the submit and ``duration_ms`` the
     server-measured time taken; both are the exact integers the ranking compares, on SQL and in
-    Redis alike. ``final_rank`` and ``prize`` are set by finalize.
+    Redis alike. The final rank and prize live in ``ContestFinalRank``.
     """
 
     __tablename__ = "contest_best_results"
@@ -240,8 +242,6 @@ class ContestBestResult(db.Model):
             "user_id",
         ),
         Index("ix_contest_best_results_round_path", "round_id", "locality_path"),
-        # The frozen board of a finalized round: pages and own rank by index, no sort.
-        Index("ix_contest_best_results_final", "round_id", "grp", "final_rank"),
         Index("ix_contest_best_results_round_unit", "round_id", "workplace_unit_id"),
     )
 
@@ -261,10 +261,34 @@ class ContestBestResult(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     prediction: Mapped[int | None] = mapped_column(Integer)
     voided: Mapped[bool] = mapped_column(default=False)
-    final_rank: Mapped[int | None] = mapped_column(Integer)
-    prize: Mapped[str | None] = mapped_column(String(80))
 
     entry: Mapped[ContestEntry] = relationship(lazy="joined")
+
+
+class ContestFinalRank(db.Model):
+    """The frozen final ranking of a round: one narrow row per ranked participant and group.
+
+    Written only by ``finalize_round`` (one INSERT ... SELECT ROW_NUMBER() per group after deleting
+    the round's previous ranks) and trimmed by voiding. The primary key (round, group, rank) serves
+    the pages of the frozen board in order, the unique (round, user) the person's own rank. There
+    are deliberately no foreign keys: PostgreSQL checks a foreign key with one trigger call per
+    inserted row, which doubled the time of finalizing a million results; every reader joins
+    ``contest_best_results`` on (round_id, user_id), and the service deletes the rows it replaces.
+    """
+
+    __tablename__ = "contest_final_ranks"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id", name="uq_contest_final_ranks_round_id_user_id"),
+        CheckConstraint("final_rank >= 1", name="final_rank_positive"),
+        CheckConstraint("grp IN ('citizen', 'official')", name="group_valid"),
+    )
+
+    round_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Compared byte by byte (no collation work in the primary key on PostgreSQL).
+    grp: Mapped[str] = mapped_column(binary_string(10), primary_key=True)
+    final_rank: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Integer)
+    prize: Mapped[str | None] = mapped_column(String(80))
 
 
 class ApiToken(db.Model):

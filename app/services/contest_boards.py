@@ -17,13 +17,14 @@ from sqlalchemy.orm import aliased
 from app.database import get_redis
 from app.extensions import db
 from app.models import Locality, WorkplaceUnit
+from app.models.contest import ContestBestResult, ContestEntry, ContestFinalRank, ContestRound
 from app.models.locality import place_label
-from app.models.contest import ContestBestResult, ContestEntry, ContestRound
 from app.services import contest_ranking as ranking
 from app.services.localities import subtree_clause
 from app.services.text import mask_name
 
 R = ContestBestResult
+F = ContestFinalRank  # the frozen ranking of finalized rounds
 
 
 def _live_filter(round_: ContestRound, grp: str):
@@ -248,12 +249,13 @@ def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list
         return []
     rows = db.session.execute(
         select(
-            R.user_id, R.score, R.duration_ms, R.submitted_s, R.prediction, R.final_rank, R.prize,
+            R.user_id, R.score, R.duration_ms, R.submitted_s, R.prediction, F.final_rank, F.prize,
             ContestEntry.full_name, Locality.type, Locality.name, WorkplaceUnit.name.label("unit"),
             Parent.type.label("parent_type"), Parent.name.label("parent_name"),
         )
         .join(ContestEntry, ContestEntry.id == R.entry_id)
         .join(Locality, Locality.id == R.locality_id)
+        .outerjoin(F, and_(F.round_id == R.round_id, F.user_id == R.user_id))
         .outerjoin(Parent, Parent.id == Locality.parent_id)
         .outerjoin(WorkplaceUnit, WorkplaceUnit.id == R.workplace_unit_id)
         .where(R.round_id == round_.id, R.user_id.in_(user_ids))
@@ -293,17 +295,22 @@ def round_board(
     """
     limit = max(1, min(limit, 200))
     offset = max(0, offset)
+    if round_.finalized_at is not None and locality is None:
+        frozen = and_(F.round_id == round_.id, F.grp == grp)
+        ids = list(
+            db.session.scalars(
+                select(F.user_id).where(frozen).order_by(F.final_rank).offset(offset).limit(limit)
+            )
+        )
+        total = db.session.scalar(select(func.count()).select_from(F).where(frozen)) or 0
+        return _entries(round_, ids, offset + 1), total
     if round_.finalized_at is not None or locality is not None:
         where = [_live_filter(round_, grp)]
         if locality is not None:
             where.append(subtree_clause(R.locality_path, locality.path))
-        order = (
-            [R.final_rank, R.user_id]
-            if round_.finalized_at is not None and locality is None
-            else ranking.order_by(
-                round_.criteria if round_.finalized_at else ranking.live_criteria(round_.criteria),
-                round_.all_correct_count,
-            )
+        order = ranking.order_by(
+            round_.criteria if round_.finalized_at else ranking.live_criteria(round_.criteria),
+            round_.all_correct_count,
         )
         ids = list(
             db.session.scalars(select(R.user_id).where(*where).order_by(*order).offset(offset).limit(limit))
@@ -324,7 +331,9 @@ def round_board(
 def own_rank(round_: ContestRound, grp: str, user_id: int) -> int | None:
     """The position of ``user_id`` on the round's board (final when finalized), or None."""
     if round_.finalized_at is not None:
-        return db.session.scalar(select(R.final_rank).where(_live_filter(round_, grp), R.user_id == user_id))
+        return db.session.scalar(
+            select(F.final_rank).where(F.round_id == round_.id, F.grp == grp, F.user_id == user_id)
+        )
     return get_board().rank_of(round_, grp, user_id)
 
 

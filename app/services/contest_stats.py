@@ -6,16 +6,24 @@ from collections import defaultdict
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, distinct, func, select
 
 from app.extensions import db
 from app.models import Locality, WorkplaceUnit
 from app.models.audit import AuditEvent
-from app.models.contest import ContestAttempt, ContestBestResult, ContestEntry, ContestRound, Question
+from app.models.contest import (
+    ContestAttempt,
+    ContestBestResult,
+    ContestEntry,
+    ContestFinalRank,
+    ContestRound,
+    Question,
+)
 from app.services import contest_ranking as ranking
 from app.services.text import mask_name
 
 R = ContestBestResult
+F = ContestFinalRank
 
 
 def round_counters(round_: ContestRound) -> dict:
@@ -185,26 +193,30 @@ EXPORT_HEADER = [
 def export_rows(round_: ContestRound, winners_only: bool = False) -> tuple[list[str], list[list]]:
     """Every ranked participant (or the prize winners) in ranking order, for XLSX/CSV."""
     final = round_.finalized_at is not None
-    order = (
-        [R.grp, R.final_rank] if final else [R.grp, *ranking.order_by(ranking.live_criteria(round_.criteria))]
-    )
     query = (
-        select(R, ContestEntry, Locality, WorkplaceUnit.name)
+        select(R, ContestEntry, Locality, WorkplaceUnit.name, F.final_rank, F.prize)
         .join(ContestEntry, ContestEntry.id == R.entry_id)
         .join(Locality, Locality.id == R.locality_id)
         .outerjoin(WorkplaceUnit, WorkplaceUnit.id == R.workplace_unit_id)
         .where(R.round_id == round_.id, R.voided.is_(False))
-        .order_by(*order)
     )
+    if final:  # the frozen ranking (contest_final_ranks)
+        query = query.join(F, and_(F.round_id == R.round_id, F.user_id == R.user_id)).order_by(
+            R.grp, F.final_rank
+        )
+    else:
+        query = query.outerjoin(F, and_(F.round_id == R.round_id, F.user_id == R.user_id)).order_by(
+            R.grp, *ranking.order_by(ranking.live_criteria(round_.criteria))
+        )
     if winners_only:
-        query = query.where(R.prize.is_not(None))
+        query = query.where(F.prize.is_not(None))
     rows, position, last_grp = [], 0, None
-    for res, entry, loc, unit in db.session.execute(query):
+    for res, entry, loc, unit, final_rank, prize in db.session.execute(query):
         position = position + 1 if res.grp == last_grp else 1
         last_grp = res.grp
         rows.append(
             [
-                res.final_rank or position,
+                final_rank or position,
                 mask_name(entry.full_name),
                 entry.full_name,
                 entry.phone or "",
@@ -215,7 +227,7 @@ def export_rows(round_: ContestRound, winners_only: bool = False) -> tuple[list[
                 loc.code,
                 loc.label,
                 unit or "",
-                res.prize or "",
+                prize or "",
                 res.submitted_at.isoformat(),
             ]
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -16,6 +16,7 @@ from app.models.contest import (
     ContestAttempt,
     ContestBestResult,
     ContestEntry,
+    ContestFinalRank,
     ContestRound,
 )
 from app.models.types import utcnow
@@ -223,7 +224,19 @@ def void_entry(entry: ContestEntry, actor: User, reason: str) -> None:
     db.session.execute(
         update(ContestBestResult)
         .where(ContestBestResult.entry_id == entry.id)
-        .values(voided=True, final_rank=None, prize=None)
+        .values(voided=True)
+        .execution_options(synchronize_session=False)
+    )
+    # A finalized round keeps the others' ranks (a gap where the voided person was) and loses
+    # the voided person's rank and prize.
+    db.session.execute(
+        delete(ContestFinalRank)
+        .where(
+            ContestFinalRank.user_id == entry.user_id,
+            ContestFinalRank.round_id.in_(
+                select(ContestRound.id).where(ContestRound.contest_id == entry.contest_id)
+            ),
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
@@ -247,59 +260,61 @@ def void_entry(entry: ContestEntry, actor: User, reason: str) -> None:
 def finalize_round(round_: ContestRound, actor: User | None = None, now: datetime | None = None) -> int:
     """Compute the final ranking with every criterion, freeze it and mark the winners.
 
-    Closes overdue attempts, counts the all-correct participants (the prediction's answer), then
-    one UPDATE numbers each group's results in ``app.services.contest_ranking`` order and another
-    assigns the prizes (``prizes`` counts, in order). Returns the number of ranked results.
-    Refused before the round closes.
+    Closes overdue attempts and counts the all-correct participants (the prediction's answer).
+    The frozen ranking is written to the narrow ``contest_final_ranks`` table: the round's
+    previous ranks are deleted, then one ``INSERT ... SELECT ROW_NUMBER() OVER (ORDER BY ...)``
+    per group numbers the non-voided results in ``app.services.contest_ranking`` order (the wide
+    best-result rows are not rewritten), and one UPDATE per prize tier marks the winners
+    (``prizes`` counts, in order, per group). Re-finalizing replaces everything. Returns the
+    number of ranked results. Refused before the round closes.
     """
     now = now or utcnow()
     if not round_.is_closed(now):
         raise ContestError(_("A round can be finalized only after it closes."))
     expire_overdue(round_, now + timedelta(days=1))
     db.session.flush()
-    R = ContestBestResult
+    R, F = ContestBestResult, ContestFinalRank
     live = and_(R.round_id == round_.id, R.voided.is_(False))
     actual = db.session.scalar(select(func.count()).select_from(R).where(live, R.all_correct)) or 0
     round_.all_correct_count = actual
-    # Clear only what an earlier finalize wrote (a no-op the first time: no row rewritten).
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Keep the sort of a million rows in memory (an external merge on disk otherwise);
+        # applies to this transaction only.
+        db.session.execute(text("SET LOCAL work_mem = '256MB'"))
     db.session.execute(
-        update(R)
-        .where(R.round_id == round_.id, or_(R.final_rank.is_not(None), R.prize.is_not(None)))
-        .values(final_rank=None, prize=None)
-        .execution_options(synchronize_session=False)
+        delete(F).where(F.round_id == round_.id).execution_options(synchronize_session=False)
     )
-    # One set-based UPDATE per group: ROW_NUMBER() over integer sort keys only (no PARTITION BY
-    # on the text group, whose collation-aware comparisons dominated the sort).
+    ranked = 0
+    # One INSERT per group: ROW_NUMBER() over integer sort keys only (no PARTITION BY on the
+    # text group, whose collation-aware comparisons dominated the sort).
     for grp in round_.contest.groups:
-        numbered = (
-            select(
-                R.id.label("rid"),
-                func.row_number().over(order_by=ranking.order_by(round_.criteria, actual)).label("rn"),
-            )
-            .where(live, R.grp == grp)
-            .subquery()
+        numbered = select(
+            literal(round_.id),
+            literal(grp),
+            func.row_number().over(order_by=ranking.order_by(round_.criteria, actual)),
+            R.user_id,
+        ).where(live, R.grp == grp)
+        # Core execution; preserve_rowcount keeps the inserted count (-1 otherwise on psycopg).
+        result = db.session.connection().execute(
+            insert(F)
+            .from_select(["round_id", "grp", "final_rank", "user_id"], numbered)
+            .execution_options(preserve_rowcount=True)
         )
-        db.session.execute(
-            update(R)
-            .where(R.id == numbered.c.rid)
-            .values(final_rank=numbered.c.rn)
-            .execution_options(synchronize_session=False)
-        )
-    whens, upto = [], 0
+        ranked += result.rowcount
+    upto = 0
     for prize in round_.prizes or []:
-        if int(prize.get("count", 0)) > 0:
-            upto += int(prize["count"])
-            whens.append((R.final_rank <= upto, str(prize["label"])[:80]))
-    if whens:
-        db.session.execute(
-            update(R)
-            .where(live, R.final_rank.is_not(None), R.final_rank <= upto)
-            .values(prize=case(*whens, else_=None))
-            .execution_options(synchronize_session=False)
-        )
+        count = int(prize.get("count", 0))
+        if count > 0:
+            db.session.execute(
+                update(F)
+                .where(F.round_id == round_.id, F.final_rank > upto, F.final_rank <= upto + count)
+                .values(prize=str(prize["label"])[:80])
+                .execution_options(synchronize_session=False)
+            )
+            upto += count
     round_.finalized_at = now
-    ranked = db.session.scalar(select(func.count()).select_from(R).where(live)) or 0
     audit.record(actor, "round.finalize", "contest_round", round_.id, ranked=ranked, all_correct=actual)
+    db.session.flush()  # before expire_all, which would discard unflushed changes
     db.session.expire_all()
     return ranked
 

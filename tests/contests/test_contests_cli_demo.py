@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.models.contest import ContestBestResult, ContestRound, Question
+from app.models.contest import ContestFinalRank, ContestRound, Question
 from app.services.banks import BankError, load_bank_files, parse_bank_file
 from app.services.framework import known_codes
 from tests.contests.conftest import NOW
@@ -65,7 +65,7 @@ def test_finalize_command_and_rebuild_boards(app, runner, world, register):
     result = runner.invoke(args=["contests", "finalize", "cuoc-thi/9"])
     assert result.exit_code != 0
     with app.app_context():
-        assert db.session.scalar(db.select(ContestBestResult.final_rank)) == 1
+        assert db.session.scalar(db.select(ContestFinalRank.final_rank)) == 1
 
 
 def test_the_demo_contest_fills_every_board(app, runner, client):
@@ -81,7 +81,7 @@ def test_the_demo_contest_fills_every_board(app, runner, client):
         assert (open_.question_count, open_.time_limit_seconds) == (30, 900)
         assert (
             db.session.scalar(
-                db.select(db.func.count(ContestBestResult.id)).where(ContestBestResult.prize.is_not(None))
+                db.select(db.func.count()).select_from(ContestFinalRank).where(ContestFinalRank.prize.is_not(None))
             )
             >= 11
         )

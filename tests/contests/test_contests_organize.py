@@ -10,7 +10,7 @@ import time_machine
 
 from app.extensions import db
 from app.models.audit import AuditEvent
-from app.models.contest import ContestBestResult, ContestRound, Question
+from app.models.contest import ContestBestResult, ContestFinalRank, ContestRound, Question
 from app.services.tabular import read_table, write_csv, write_xlsx
 from tests.contests.conftest import NOW
 
@@ -173,8 +173,13 @@ def test_finalize_button_exports_voiding_and_question_statistics(app, client, lo
     with time_machine.travel(NOW + timedelta(days=8), tick=False):
         client.post(f"/organize/rounds/{world['round_id']}/finalize")
         with app.app_context():
+            final = {f.user_id: f for f in db.session.scalars(db.select(ContestFinalRank))}
             ranks = {
-                r.user_id: (r.final_rank, r.prize, r.voided)
+                r.user_id: (
+                    final[r.user_id].final_rank if r.user_id in final else None,
+                    final[r.user_id].prize if r.user_id in final else None,
+                    r.voided,
+                )
                 for r in db.session.scalars(db.select(ContestBestResult))
             }
         assert ranks[people[0].id] == (1, "Nhất", False)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models.contest import ContestBestResult, ContestRound
+from app.models.contest import ContestBestResult, ContestFinalRank, ContestRound
 from app.services import contest_attempts as attempts
 from app.services import contest_boards as boards
 from app.services import contests
@@ -55,12 +55,12 @@ def test_final_ranking_follows_the_organizers_criteria_order(app, world, registe
         db.session.commit()
         round_ = db.session.get(ContestRound, world["round_id"])
         assert round_.all_correct_count == 3
-        ranks = {r.user_id: r.final_rank for r in db.session.scalars(db.select(ContestBestResult))}
+        ranks = {r.user_id: r.final_rank for r in db.session.scalars(db.select(ContestFinalRank))}
         order = sorted("ABCD", key=lambda k: ranks[people[k].id])
         assert order == expected
         prizes = {
             k: db.session.scalar(
-                db.select(ContestBestResult.prize).where(ContestBestResult.user_id == people[k].id)
+                db.select(ContestFinalRank.prize).where(ContestFinalRank.user_id == people[k].id)
             )
             for k in "ABCD"
         }
@@ -71,6 +71,65 @@ def test_final_ranking_follows_the_organizers_criteria_order(app, world, registe
         entries, total = boards.round_board(round_, "citizen")
         assert [e.user_id for e in entries] == [people[k].id for k in expected]
         assert total == 4
+
+
+def _final(round_id):
+    rows = db.session.scalars(
+        db.select(ContestFinalRank).where(ContestFinalRank.round_id == round_id).order_by(
+            ContestFinalRank.grp, ContestFinalRank.final_rank
+        )
+    )
+    return [(f.grp, f.final_rank, f.user_id, f.prize) for f in rows]
+
+
+def test_finalize_writes_one_rank_per_participant_per_group_without_voided_and_replaces_on_refinalize(
+    app, world, register
+):
+    from app.models import User
+    from app.services.contests import entry_of, get_contest
+
+    citizens = _people(register, 3)
+    officials = [register(grp="official", name=f"Trần Thị Cán Bộ{i}") for i in range(2)]
+    with app.app_context():
+        rid = world["round_id"]
+        _take(rid, citizens[0].id, 3, 0, 60, 1)
+        _take(rid, citizens[0].id, 5, 100, 60, 1)  # a second, better attempt: still one rank
+        _take(rid, citizens[1].id, 4, 10, 60, 1)
+        _take(rid, citizens[2].id, 5, 20, 30, 1)  # the best citizen, then voided
+        _take(rid, officials[0].id, 2, 30, 60, None)
+        _take(rid, officials[1].id, 5, 40, 60, 1)
+        organizer = db.session.get(User, world["organizer"].id)
+        contest = get_contest("cuoc-thi")
+        contests.void_entry(entry_of(contest, citizens[2].id), organizer, "Thi hộ")
+        db.session.commit()
+        round_ = db.session.get(ContestRound, rid)
+        assert contests.finalize_round(round_, now=NOW + timedelta(days=8)) == 4
+        db.session.commit()
+        assert _final(rid) == [
+            ("citizen", 1, citizens[0].id, "Nhất"),
+            ("citizen", 2, citizens[1].id, "Nhì"),
+            ("official", 1, officials[1].id, "Nhất"),
+            ("official", 2, officials[0].id, "Nhì"),
+        ]
+        # Voiding after finalize removes that person's rank and prize; the others keep theirs.
+        contests.void_entry(entry_of(contest, citizens[0].id), organizer, "Gian lận")
+        db.session.commit()
+        round_ = db.session.get(ContestRound, rid)
+        assert [row[:3] for row in _final(rid) if row[0] == "citizen"] == [("citizen", 2, citizens[1].id)]
+        assert boards.own_rank(round_, "citizen", citizens[0].id) is None
+        assert boards.own_rank(round_, "citizen", citizens[1].id) == 2
+        entries, total = boards.round_board(round_, "citizen")
+        assert ([e.user_id for e in entries], total) == ([citizens[1].id], 1)
+        # Finalizing again replaces every earlier rank.
+        assert contests.finalize_round(round_, now=NOW + timedelta(days=9)) == 3
+        db.session.commit()
+        assert _final(rid) == [
+            ("citizen", 1, citizens[1].id, "Nhất"),
+            ("official", 1, officials[1].id, "Nhất"),
+            ("official", 2, officials[0].id, "Nhì"),
+        ]
+        round_ = db.session.get(ContestRound, rid)
+        assert boards.own_rank(round_, "citizen", citizens[1].id) == 1
 
 
 def test_live_board_ignores_prediction_and_breaks_ties_by_duration_then_submission(app, world, register):
