@@ -202,7 +202,7 @@ def bar_chart(
     ax.barh(positions, values, color=colors)
     ax.set_yticks(positions, labels=ticks, fontsize=8)
     ax.tick_params(axis="y", length=0)
-    ax.set_ylim(count - 0.5, -0.5)
+    ax.set_ylim(max(count, 1) - 0.5, -0.5)  # an empty chart still gets a valid axis
     ax.set_xlim(0, max([100.0, *values]) if values else 100.0)
     if threshold is not None:
         ax.axvline(threshold, color="#555555", linestyle="--", linewidth=1)
