@@ -220,6 +220,8 @@ def heatmap(
     fmt: str = "png",
 ) -> Chart:
     """A grid of mean levels (0–8): competence areas as rows, child units as columns."""
+    if not columns:  # a unit without children: one empty column keeps the axes valid
+        columns, values = [""], [[None] for _ in rows]
     fig = Figure(figsize=(max(4.0, 0.7 * len(columns) + 2.5), max(2.5, 0.45 * len(rows) + 1.2)))
     ax = fig.subplots()
     grid = [[(math.nan if v is None else v) for v in row] for row in values]
