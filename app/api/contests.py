@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.api import bp
 from app.api.errors import api_error
-from app.api.tokens import token_required, token_user
+from app.api.tokens import token_required, token_user_id
 from app.extensions import db, limiter
 from app.models.contest import ContestAttempt
 from app.models.types import utcnow
@@ -17,8 +19,8 @@ from app.services.localities import get_by_code
 
 
 def _user_key() -> str:
-    user = token_user()
-    return f"user:{user.id}" if user else (request.remote_addr or "?")
+    user_id = token_user_id()
+    return f"user:{user_id}" if user_id else (request.remote_addr or "?")
 
 
 def _round_json(r) -> dict:
@@ -44,12 +46,15 @@ def _contest_json(c, rounds: bool = False) -> dict:
 
 
 def _lookup(slug: str, number: int | None = None):
+    if number is not None:  # the round with its contest in one query
+        round_ = contest_service.get_round_by_slug(slug[:80], number)
+        if round_ is None or not round_.contest.published:
+            return None, None
+        return round_.contest, round_
     contest = contest_service.get_contest(slug[:80])
     if contest is None or not contest.published:
         return None, None
-    if number is None:
-        return contest, None
-    return contest, contest_service.get_round(contest, number)
+    return contest, None
 
 
 def _attempt_json(attempt: ContestAttempt) -> dict:
@@ -88,7 +93,7 @@ def api_start(slug: str, number: int):
     if round_ is None:
         return api_error(404, "Unknown contest or round.")
     try:
-        attempt = attempts.start_attempt(round_, token_user().id)
+        attempt = attempts.start_attempt(round_, token_user_id())
     except attempts.AttemptError as exc:
         db.session.commit()
         return api_error(
@@ -96,13 +101,18 @@ def api_start(slug: str, number: int):
             str(exc),
             code=exc.code,
         )
+    data = _attempt_json(attempt)  # before the commit, which would expire the attempt
     db.session.commit()
-    return jsonify(_attempt_json(attempt)), 201
+    return jsonify(data), 201
 
 
 def _own(attempt_id: int) -> ContestAttempt | None:
-    attempt = db.session.get(ContestAttempt, attempt_id)
-    return attempt if attempt is not None and attempt.user_id == token_user().id else None
+    """The caller's attempt with its round (and contest) in one query, or None."""
+    return db.session.scalar(
+        select(ContestAttempt)
+        .options(joinedload(ContestAttempt.round))
+        .where(ContestAttempt.id == attempt_id, ContestAttempt.user_id == token_user_id())
+    )
 
 
 def _answers_payload() -> tuple[dict | None, int | None, str | None]:
@@ -148,24 +158,18 @@ def api_submit(attempt_id: int):
     try:
         attempts.submit_attempt(attempt, answers, prediction)
     except attempts.AttemptError as exc:
+        data = {"code": exc.code, "status_after": attempt.status, "score": attempt.score}
         db.session.commit()
-        return api_error(
-            409 if exc.code == "late" else 400,
-            str(exc),
-            code=exc.code,
-            status_after=attempt.status,
-            score=attempt.score,
-        )
+        return api_error(409 if exc.code == "late" else 400, str(exc), **data)
+    data = {
+        "id": attempt.id,
+        "status": attempt.status,
+        "score": attempt.score,
+        "questions": len(attempt.questions),
+        "duration_ms": attempt.duration_ms,
+    }
     db.session.commit()
-    return jsonify(
-        {
-            "id": attempt.id,
-            "status": attempt.status,
-            "score": attempt.score,
-            "questions": len(attempt.questions),
-            "duration_ms": attempt.duration_ms,
-        }
-    )
+    return jsonify(data)
 
 
 @bp.get("/contests/<slug>/rounds/<int:number>/leaderboard")
@@ -206,9 +210,9 @@ def api_leaderboard(slug: str, number: int):
             for e in entries
         ],
     }
-    user = token_user()
-    if user is not None:
-        data["me"] = {"rank": boards.own_rank(round_, grp, user.id)}
+    user_id = token_user_id()
+    if user_id is not None:
+        data["me"] = {"rank": boards.own_rank(round_, grp, user_id)}
     return jsonify(data)
 
 

@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import random
 import re
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from flask import current_app
@@ -211,6 +214,7 @@ def save_bank(slug: str, title: str, questions: list[QuestionData], source: str)
     for row in existing.values():
         row.active = False
     db.session.flush()
+    forget_question_pools()
     return created, updated
 
 
@@ -333,8 +337,60 @@ def eligible_questions(banks: list[str], tags: list[str] | None = None) -> list[
     return rows
 
 
+class PoolQuestion(NamedTuple):
+    """What drawing and grading need of a question (no text): cached per process."""
+
+    id: int
+    difficulty: int
+    options: tuple[str, ...]
+    correct: tuple[int, ...]
+    competence_code: str
+    tags: tuple[str, ...]
+
+
+_pools_lock = threading.Lock()
+
+
+def _pools() -> dict[tuple, tuple[float, list[PoolQuestion]]]:
+    return current_app.extensions.setdefault("question_pools", {})
+
+
+def question_pool(banks: list[str], tags: list[str] | None = None) -> list[PoolQuestion]:
+    """``eligible_questions`` as plain tuples, cached in the process for ``QUESTION_POOL_SECONDS``.
+
+    Starting an attempt draws from the pool on every request; re-reading a whole bank each time
+    was most of a start's cost. A change to a bank (new, edited or retired questions) reaches new
+    draws within that many seconds; 0 turns the cache off. The drawn questions' keys are then
+    frozen in the attempt (``contest_attempts.start_attempt``), like a quiz attempt that keeps the
+    question version it started with.
+    """
+    ttl = float(current_app.config.get("QUESTION_POOL_SECONDS", 30))
+    key = (tuple(sorted(banks)), tuple(sorted(tags or ())))
+    now = time.monotonic()
+    if ttl > 0:
+        cached = _pools().get(key)
+        if cached is not None and now - cached[0] < ttl:
+            return cached[1]
+    pool = [
+        PoolQuestion(q.id, q.difficulty, tuple(q.options), tuple(sorted(q.correct)), q.competence_code,
+                     tuple(q.tags or ()))
+        for q in eligible_questions(banks, tags)
+    ]
+    if ttl > 0:
+        with _pools_lock:
+            _pools()[key] = (now, pool)
+    return pool
+
+
+def forget_question_pools() -> None:
+    """Drop this process's cached pools (after a bank changes in this process)."""
+    with _pools_lock:
+        _pools().clear()
+
+
 def draw_questions(
-    pool: list[Question], mix: dict[str, int] | None, count: int, rng: random.Random | None = None
+    pool: list[Question] | list[PoolQuestion], mix: dict[str, int] | None, count: int,
+    rng: random.Random | None = None,
 ) -> list[dict]:
     """Draw questions at random (``mix`` = how many per difficulty) with a shuffled option order.
 

@@ -9,14 +9,15 @@ server while a round is open (``attempt_questions`` hides it unless ``reveal``).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import DateTime, Integer, func, literal, select, update
+from sqlalchemy import Boolean, DateTime, Integer, and_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.database import execute_compiled
 from app.extensions import db
 from app.models import Locality
 from app.models.contest import ContestAttempt, ContestBestResult, ContestEntry, ContestRound, Question
@@ -45,14 +46,6 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def _entry_for(round_: ContestRound, user_id: int) -> ContestEntry | None:
-    return db.session.scalar(
-        select(ContestEntry).where(
-            ContestEntry.contest_id == round_.contest_id, ContestEntry.user_id == user_id
-        )
-    )
-
-
 def open_attempt(round_: ContestRound, user_id: int) -> ContestAttempt | None:
     """The person's attempt in progress in ``round_``, if any."""
     return db.session.scalar(
@@ -61,17 +54,6 @@ def open_attempt(round_: ContestRound, user_id: int) -> ContestAttempt | None:
             ContestAttempt.user_id == user_id,
             ContestAttempt.status == "open",
         )
-    )
-
-
-def attempts_used(round_: ContestRound, user_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(ContestAttempt.id)).where(
-                ContestAttempt.round_id == round_.id, ContestAttempt.user_id == user_id
-            )
-        )
-        or 0
     )
 
 
@@ -84,22 +66,20 @@ def start_attempt(round_: ContestRound, user_id: int, now: datetime | None = Non
     now = now or utcnow()
     if not round_.is_open(now):
         raise AttemptError(_("This round is not open."), "closed")
-    entry = db.session.execute(
-        select(ContestEntry.id, ContestEntry.voided_at).where(
-            ContestEntry.contest_id == round_.contest_id, ContestEntry.user_id == user_id
+    # The registration and every attempt of the person in the round, in one query.
+    rows = db.session.execute(
+        select(ContestEntry.voided_at, ContestAttempt)
+        .outerjoin(
+            ContestAttempt,
+            and_(ContestAttempt.round_id == round_.id, ContestAttempt.user_id == ContestEntry.user_id),
         )
-    ).first()
-    if entry is None:
+        .where(ContestEntry.contest_id == round_.contest_id, ContestEntry.user_id == user_id)
+    ).all()
+    if not rows:
         raise AttemptError(_("Register for the contest first."), "not_registered")
-    if entry.voided_at is not None:
+    if rows[0].voided_at is not None:
         raise AttemptError(_("Your results in this contest were voided."), "voided")
-    mine = list(
-        db.session.scalars(
-            select(ContestAttempt).where(
-                ContestAttempt.round_id == round_.id, ContestAttempt.user_id == user_id
-            )
-        )
-    )
+    mine = [row.ContestAttempt for row in rows if row.ContestAttempt is not None]
     current = next((a for a in mine if a.status == "open"), None)
     if current is not None:
         if now <= aware(current.deadline) + timedelta(seconds=round_.grace_seconds):
@@ -108,8 +88,8 @@ def start_attempt(round_: ContestRound, user_id: int, now: datetime | None = Non
     used = len(mine)
     if used >= round_.attempts_allowed:
         raise AttemptError(_("You have used every attempt allowed in this round."), "limit")
-    pool = bank_service.eligible_questions(round_.draw.get("banks", []), round_.draw.get("tags"))
-    draw = bank_service.draw_questions(pool, round_.draw.get("mix"), round_.question_count)
+    pool = bank_service.question_pool(round_.draw.get("banks", []), round_.draw.get("tags"))
+    draw = _with_keys(bank_service.draw_questions(pool, round_.draw.get("mix"), round_.question_count), pool)
     if not draw:
         raise AttemptError(_("This round has no questions yet."), "empty")
     deadline = min(now + timedelta(seconds=round_.time_limit_seconds), aware(round_.closes_at))
@@ -135,14 +115,24 @@ def start_attempt(round_: ContestRound, user_id: int, now: datetime | None = Non
     return attempt
 
 
+def _with_keys(draw: list[dict], pool) -> list[dict]:
+    """Freeze what grading needs into each drawn item: ``key`` (the right option indexes), ``code``
+    (competence) and ``difficulty``. Grading then reads no question rows, and a question edited
+    mid-round does not change how an attempt already started is graded. Never sent to a browser."""
+    by_id = {q.id: q for q in pool}
+    for item in draw:
+        q = by_id[item["id"]]
+        item.update(key=list(q.correct), code=q.competence_code, difficulty=q.difficulty)
+    return draw
+
+
 def start_practice(
     user_id: int, bank_slugs: list[str], count: int = 10, now: datetime | None = None
 ) -> ContestAttempt:
     """An unranked practice attempt drawn from ``bank_slugs`` (no limit on how many)."""
     now = now or utcnow()
-    draw = bank_service.draw_questions(
-        bank_service.eligible_questions(bank_slugs), None, max(1, min(count, 40))
-    )
+    pool = bank_service.question_pool(bank_slugs)
+    draw = _with_keys(bank_service.draw_questions(pool, None, max(1, min(count, 40))), pool)
     if not draw:
         raise AttemptError(_("There are no questions to practise yet."), "empty")
     attempt = ContestAttempt(
@@ -161,10 +151,11 @@ def start_practice(
     return attempt
 
 
-def _questions(attempt: ContestAttempt) -> dict[int, Question]:
+def _questions(attempt: ContestAttempt) -> dict[int, object]:
+    """The attempt's questions as rows of what a page shows (no ORM objects, no bank)."""
     ids = [item["id"] for item in attempt.questions]
-    query = select(Question).where(Question.id.in_(ids)).options(lazyload(Question.bank))
-    return {q.id: q for q in db.session.scalars(query)}
+    query = select(Question.id, Question.text, Question.options, Question.correct, Question.explanation)
+    return {q.id: q for q in db.session.execute(query.where(Question.id.in_(ids)))}
 
 
 def attempt_questions(attempt: ContestAttempt, reveal: bool = False) -> list[dict]:
@@ -239,26 +230,49 @@ def save_answers(
     db.session.refresh(attempt)
 
 
-def _keys(attempt: ContestAttempt):
-    """What grading needs of the attempt's questions, in one narrow SELECT (no text, no bank)."""
-    ids = [item["id"] for item in attempt.questions]
+class _Key(NamedTuple):
+    id: int
+    correct: list[int]
+    competence_code: str
+    difficulty: int
+
+
+def _keys(attempt: ContestAttempt) -> dict[int, _Key]:
+    """What grading needs of the attempt's questions: frozen in the draw at start; attempts started
+    before keys were frozen read them in one narrow SELECT (no text, no bank)."""
+    items = attempt.questions
+    if all("key" in item for item in items):
+        return {
+            item["id"]: _Key(item["id"], item["key"], item["code"], item["difficulty"]) for item in items
+        }
+    ids = [item["id"] for item in items]
     rows = db.session.execute(
         select(Question.id, Question.correct, Question.competence_code, Question.difficulty).where(
             Question.id.in_(ids)
         )
     ).all()
-    return {row.id: row for row in rows}
+    return {row.id: _Key(*row) for row in rows}
 
 
-def grade(attempt: ContestAttempt, answers: dict[str, list[int]]) -> tuple[int, list[tuple[object, bool]]]:
+def grade(attempt: ContestAttempt, answers: dict[str, list[int]]) -> tuple[int, list[tuple[_Key, bool]]]:
     """Number of questions answered exactly right, and per question whether it was (each question
-    as a row with ``id``, ``correct``, ``competence_code`` and ``difficulty``)."""
+    as a ``_Key`` with ``id``, ``correct``, ``competence_code`` and ``difficulty``)."""
     questions = _keys(attempt)
     results = []
     for item in attempt.questions:
         q = questions[item["id"]]
         results.append((q, sorted(answers.get(str(q.id), [])) == sorted(q.correct)))
     return sum(ok for _q, ok in results), results
+
+
+# Built once per process (statements with bound parameters; the compiled form is cached too).
+_CLOSE = (
+    update(ContestAttempt)
+    .where(ContestAttempt.id == bindparam("attempt_id"), ContestAttempt.status == "open")
+    .values({name: bindparam(name) for name in (
+        "status", "answers", "score", "submitted_at", "duration_ms", "submitted_day", "prediction"
+    )})
+)
 
 
 def _close(
@@ -284,12 +298,7 @@ def _close(
         "submitted_day": at.astimezone(TZ).date(),
         "prediction": prediction,
     }
-    done = db.session.execute(
-        update(ContestAttempt)
-        .where(ContestAttempt.id == attempt.id, ContestAttempt.status == "open")
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    done = db.session.connection().execute(_CLOSE, {"attempt_id": attempt.id, **values})
     if done.rowcount != 1:
         db.session.refresh(attempt)
         return False
@@ -326,47 +335,62 @@ def _update_best(
     of one person serialize on the row; the better one stays.
     """
     round_ = attempt.round
-    submitted_s = int((at - aware(round_.opens_at)).total_seconds())
+    params = {
+        "round_id": round_.id,
+        "contest_id": round_.contest_id,
+        "user_id": attempt.user_id,
+        "attempt_id": attempt.id,
+        "score": score,
+        "all_correct": score == total,
+        "duration_ms": duration_ms,
+        "submitted_s": int((at - aware(round_.opens_at)).total_seconds()),
+        "submitted_at": at,
+        "prediction": prediction,
+    }
+    live = tuple(ranking.live_criteria(round_.criteria))
+    row = execute_compiled(("best-upsert", live), lambda dialect: _best_upsert(dialect, live), params).first()
+    if row is not None and not row.voided:
+        get_board().record(round_, row)
+
+
+def _best_upsert(dialect: str, live: tuple[str, ...]):
+    """The best-result upsert for a dialect and live criteria (compiled once per process)."""
     R = ContestBestResult
-    insert = _insert_for(db.session.get_bind().dialect.name)
     source = (
         select(
-            literal(round_.id),
+            bindparam("round_id", type_=Integer),
             ContestEntry.user_id,
             ContestEntry.id,
-            literal(attempt.id),
+            bindparam("attempt_id", type_=Integer),
             ContestEntry.grp,
             ContestEntry.locality_id,
             Locality.path,
             ContestEntry.workplace_unit_id,
-            literal(score),
-            literal(score == total),
-            literal(duration_ms),
-            literal(submitted_s),
-            literal(at, DateTime(timezone=True)),
-            literal(prediction, Integer),
+            bindparam("score", type_=Integer),
+            bindparam("all_correct", type_=Boolean),
+            bindparam("duration_ms", type_=Integer),
+            bindparam("submitted_s", type_=Integer),
+            bindparam("submitted_at", type_=DateTime(timezone=True)),
+            bindparam("prediction", type_=Integer),
             ContestEntry.voided_at.is_not(None),
         )
         .join(Locality, Locality.id == ContestEntry.locality_id)
-        .where(ContestEntry.contest_id == round_.contest_id, ContestEntry.user_id == attempt.user_id)
+        .where(ContestEntry.contest_id == bindparam("contest_id"), ContestEntry.user_id == bindparam("user_id"))
     )
     columns = [
         "round_id", "user_id", "entry_id", "attempt_id", "grp", "locality_id", "locality_path",
         "workplace_unit_id", "score", "all_correct", "duration_ms", "submitted_s", "submitted_at",
         "prediction", "voided",
     ]
-    stmt = insert(R).from_select(columns, source)
+    stmt = _insert_for(dialect)(R).from_select(columns, source)
     changed = (
         "attempt_id", "score", "all_correct", "duration_ms", "submitted_s", "submitted_at", "prediction",
     )
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["round_id", "user_id"],
         set_={name: stmt.excluded[name] for name in changed},
-        where=ranking.improves_clause(round_.criteria, stmt.excluded, R.__table__.c),
+        where=ranking.improves_clause(list(live), stmt.excluded, R.__table__.c),
     ).returning(R.user_id, R.grp, R.score, R.duration_ms, R.submitted_s, R.voided, R.locality_id)
-    row = db.session.execute(stmt, execution_options={"synchronize_session": False}).first()
-    if row is not None and not row.voided:
-        get_board().record(round_, row)
 
 
 def submit_attempt(

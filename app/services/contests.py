@@ -63,6 +63,15 @@ def get_round(contest: Contest, number: int) -> ContestRound | None:
     )
 
 
+def get_round_by_slug(slug: str, number: int) -> ContestRound | None:
+    """Round ``number`` of the contest ``slug`` (its contest loaded with it), or None."""
+    return db.session.scalar(
+        select(ContestRound)
+        .join(Contest, Contest.id == ContestRound.contest_id)
+        .where(Contest.slug == slug, ContestRound.number == number)
+    )
+
+
 def public_contests() -> list[Contest]:
     """Published contests, newest first."""
     return list(db.session.scalars(select(Contest).where(Contest.published).order_by(Contest.id.desc())))

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.database import execute_compiled
 from app.extensions import db
 from app.models.competency import EVIDENCE_SOURCES, Evidence
 from app.models.types import utcnow
@@ -47,23 +48,26 @@ def record_evidence_many(user_id: int, items: list[tuple[str, str, bool, float]]
                                    "difficulty": float(difficulty), "occurred_at": at}
     if not rows:
         return
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only PostgreSQL and SQLite are supported
+    if db.session.get_bind().dialect.name not in ("postgresql", "sqlite"):  # pragma: no cover
         for (ref, code), row in rows.items():
             record_evidence(user_id, [code], source, ref, row["success"], row["difficulty"], at)
         return
-    # A fixed order so that concurrent batches of one person lock rows in the same order. The
-    # statement takes its rows as parameters (executemany with "insertmanyvalues"), so it is
-    # compiled once per process rather than once per submit.
+    # A fixed order so that concurrent batches of one person lock rows in the same order; one
+    # executemany of a statement compiled once per process.
+    execute_compiled("evidence-upsert", _upsert, [rows[key] for key in sorted(rows)], column_keys=_COLUMNS)
+
+
+_COLUMNS = ["user_id", "competence_code", "source", "ref", "success", "difficulty", "occurred_at"]
+
+
+def _upsert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     stmt = insert(Evidence)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["user_id", "source", "ref", "competence_code"],
         set_={"success": stmt.excluded.success, "difficulty": stmt.excluded.difficulty,
               "occurred_at": stmt.excluded.occurred_at},
     )
-    db.session.execute(stmt, [rows[key] for key in sorted(rows)],
-                       execution_options={"synchronize_session": False})
