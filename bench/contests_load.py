@@ -1,9 +1,13 @@
 """Contest load benchmark: seeds a round with N best results across ~10,000 localities (COPY), starts
-gunicorn on loopback against PostgreSQL ``bench_contests`` and Redis db 10, and drives submissions
-and board reads with a small thread-based load generator. Prints throughput and p50/p95/p99.
+gunicorn on loopback (the deployed gunicorn.conf.py: gthread workers, rate limits on, Redis) against
+PostgreSQL ``bench_contests`` and Redis db 10, and drives it with wrk (Debian package ``wrk``; a
+Lua script replays prepared requests, each start and each submit sent once). Prints throughput and
+p50/p95/p99 of: the trivial health endpoint (the ceiling), starts, submits (30 answers and a
+prediction each), top-100 and top-10 + own-rank board reads and the locality board; then checks
+that no submit was lost or counted twice, times the locality-board recompute and finalize.
 
     .venv/bin/python -m bench.contests_load --n 100000
-    .venv/bin/python -m bench.contests_load --n 1000000 --submitters 2000
+    .venv/bin/python -m bench.contests_load --n 1000000 --seconds 10 --submitters 8000
 
 Never a test: it prints figures (recorded in docs/performance.md). Loopback only, bounded in count
 and time.
@@ -16,8 +20,8 @@ import hashlib
 import http.client
 import json
 import os
-import queue
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -249,27 +253,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, kind: str = "gthread", threads: int = 2) -> subprocess.Popen:
+    """gunicorn on loopback: the deployed gunicorn.conf.py (gthread, JSON access log) or sync workers.
+    Rate limits stay on (Redis storage), as in production."""
     env = dict(
         os.environ,
         DATABASE_URL=PG + DB_NAME,
         REDIS_URL=REDIS,
-        RATELIMIT_ENABLED="0",
         LOG_LEVEL="WARNING",
-        APP_CONFIG="development",
-        LOG_JSON="0",
+        APP_CONFIG="production",
+        SECRET_KEY="bench",
+        GUNICORN_WORKERS=str(workers),
+        GUNICORN_THREADS=str(threads),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
     )
+    command = [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")]
+    if kind == "sync":
+        command += ["-k", "sync"]
     proc = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
+        [*command, "--log-level", "warning", "wsgi:app"],
         cwd=ROOT,
         env=env,
         start_new_session=True,
@@ -347,18 +349,103 @@ def run_phase(port: int, threads: int, seconds: float, max_requests: int, work) 
     return latencies, errors[0], time.perf_counter() - started
 
 
+WRK_SCRIPT = r"""
+-- Each wrk thread replays its own file of requests (method, path, bearer token, JSON body,
+-- tab-separated); with cycle=0 a thread stops when its requests run out (each submit is sent once).
+local counter = 0
+local threads = {}
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  prefix, cycle = args[1], args[2] == "1"
+  reqs = {}
+  for line in io.lines(prefix .. "." .. id) do
+    local method, path, token, body = line:match("^(%S+)\t(%S+)\t(%S*)\t(.*)$")
+    local headers = {["Content-Type"] = "application/json"}
+    if token ~= "" then headers["Authorization"] = "Bearer " .. token end
+    if body == "" then body = nil end
+    table.insert(reqs, wrk.format(method, path, headers, body))
+  end
+  n, ok, bad, sent = 0, 0, 0, 0
+end
+function request()
+  n = n + 1
+  if n > #reqs then
+    if cycle then n = 1 else wrk.thread:stop() return reqs[#reqs] end
+  end
+  sent = sent + 1
+  return reqs[n]
+end
+function response(status, headers, body)
+  if status >= 200 and status < 300 then ok = ok + 1 else bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local total_ok, total_bad = 0, 0
+  for _, t in ipairs(threads) do
+    total_ok = total_ok + t:get("ok")
+    total_bad = total_bad + t:get("bad")
+  end
+  io.write(string.format("WRK %d %d %d %.3f %.3f %.3f %.3f %d\n", total_ok, total_bad,
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def wrk_phase(
+    name: str, port: int, lines: list[str], connections: int, seconds: float, cycle: bool
+) -> dict:
+    """Drive ``lines`` ("METHOD\tpath\ttoken\tbody") through wrk (C, two threads, keep-alive) and
+    print throughput and latency percentiles. Returns the counts."""
+    import tempfile
+
+    threads = 2
+    if len(lines) < threads:
+        lines = lines * threads
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "replay.lua"
+        script.write_text(WRK_SCRIPT)
+        for t in range(threads):
+            Path(tmp, f"req.{t}").write_text("\n".join(lines[t::threads]) + "\n")
+        out = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
+             "-s", str(script), f"http://127.0.0.1:{port}/", "--", str(Path(tmp) / "req"),
+             "1" if cycle else "0"],
+            capture_output=True, text=True,
+        )
+        if out.returncode != 0:
+            raise SystemExit(f"wrk failed: {out.stdout}{out.stderr}")
+        out = out.stdout
+    fields = next(line for line in out.splitlines() if line.startswith("WRK ")).split()
+    ok, bad, total, elapsed = int(fields[1]), int(fields[2]), int(fields[3]), float(fields[4])
+    p50, p95, p99, socket_errors = float(fields[5]), float(fields[6]), float(fields[7]), int(fields[8])
+    log(
+        f"{name:<28} n={total:>7}  {total / elapsed:8.1f}/s  p50={p50:7.2f} ms  p95={p95:7.2f} ms  "
+        f"p99={p99:7.2f} ms  non-2xx={bad}  socket errors={socket_errors}  (wrk, {connections} connections)"
+    )
+    return {"ok": ok, "bad": bad, "total": total, "elapsed": elapsed}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="best results seeded")
     parser.add_argument(
-        "--submitters", type=int, default=1500, help="fresh participants who start and submit"
+        "--submitters", type=int, default=6000, help="fresh participants who start and submit"
     )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=16, help="load-generator threads")
-    parser.add_argument("--seconds", type=float, default=20, help="time bound of each phase")
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers")
     parser.add_argument(
-        "--read-threads", type=int, default=4, help="load-generator threads of the board-read phases"
+        "--server", choices=["gthread", "sync"], default="gthread",
+        help="gunicorn worker class (gthread = gunicorn.conf.py, as deployed)",
     )
+    parser.add_argument("--server-threads", type=int, default=2, help="threads per gthread worker")
+    parser.add_argument("--threads", type=int, default=16, help="warm-up threads")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (writes, ceiling)")
+    parser.add_argument("--read-connections", type=int, default=4, help="wrk connections (board reads)")
+    parser.add_argument("--seconds", type=float, default=20, help="time bound of each phase")
     parser.add_argument(
         "--finalize-only",
         action="store_true",
@@ -384,8 +471,11 @@ def main() -> None:
         written = boards.rebuild_boards([round_])
         log(f"rebuild-boards (Redis from SQL): {written} entries in {time.perf_counter() - t0:.2f} s")
 
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed (Debian: apt-get install wrk)")
     port = free_port()
-    server = start_server(port, args.workers)
+    server = start_server(port, args.workers, args.server, args.server_threads)
+    fresh = [uid for uid, _t in data["submitters"]]
     try:
         base = f"/api/v1/contests/{SLUG}/rounds/1"
         # Warm-up (not measured): every worker imports, connects and compiles its statements.
@@ -394,112 +484,79 @@ def main() -> None:
             port, args.threads, 3, 2_000,
             lambda c, i: (True, c.call("GET", f"{base}/leaderboard?limit=100", data["readers"][0][1])[2]),
         )
-        lat, err, el = run_phase(
-            port,
-            args.threads,
-            args.seconds,
-            200_000,
-            lambda c, i: (lambda s: (s[0] == 200, s[2]))(c.call("GET", "/api/v1/health")),
-        )
-        summary("ceiling GET /api/v1/health", lat, el, err)
-        lat, err, el = run_phase(
-            port,
-            args.read_threads,
-            args.seconds,
-            200_000,
-            lambda c, i: (lambda s: (s[0] == 200, s[2]))(c.call("GET", "/api/v1/health")),
-        )
-        summary(f"ceiling, {args.read_threads} threads", lat, el, err)
+        health = ["GET\t/api/v1/health\t\t"]
+        wrk_phase("ceiling GET /api/v1/health", port, health, args.connections, args.seconds, True)
+        wrk_phase("ceiling GET /api/v1/health", port, health, args.read_connections, args.seconds, True)
 
-        submitters = queue.Queue()
-        for item in data["submitters"]:
-            submitters.put(item)
-        start_lat: list[float] = []
-        answered: list[int] = []
-
-        def submit(client: Client, _i):
-            try:
-                uid, token = submitters.get_nowait()
-            except queue.Empty:
-                return None
-            status, body, latency = client.call("POST", f"{base}/attempts", token)
-            if status != 201:
-                return False, latency
-            start_lat.append(latency)
-            attempt = json.loads(body)
-            answers = {str(q["id"]): [rng.choice(q["options"])["value"]] for q in attempt["questions"]}
-            status, body, latency = client.call(
-                "POST",
-                f"/api/v1/attempts/{attempt['id']}/submit",
-                token,
-                {"answers": answers, "prediction": rng.randint(0, 3000)},
-            )
-            if status == 200:
-                answered.append(uid)
-            return status == 200, latency
-
-        lat, err, el = run_phase(port, args.threads, args.seconds * 3, len(data["submitters"]), submit)
-        summary("start attempt (POST)", start_lat, el)
-        summary("submit (POST)", lat, el, err)
-        # A second submit of every attempt must change nothing.
+        # Starting: every fresh participant starts once (no request repeated).
+        starts = [f"POST\t{base}/attempts\t{token}\t" for _uid, token in data["submitters"]]
+        wrk_phase("start attempt (POST)", port, starts, args.connections, args.seconds, False)
+        # Submitting: each started attempt once, 30 answers and a prediction.
         with app.app_context():
             from sqlalchemy import func, select
 
             from app.models.contest import ContestAttempt, ContestBestResult
 
-            fresh = [uid for uid, _t in data["submitters"]]
-            best = db.session.scalar(
-                select(func.count())
-                .select_from(ContestBestResult)
-                .where(ContestBestResult.user_id.in_(fresh))
-            )
-            submitted = db.session.scalar(
-                select(func.count())
-                .select_from(ContestAttempt)
-                .where(ContestAttempt.user_id.in_(fresh), ContestAttempt.status == "submitted")
-            )
-            zcard = app.extensions["redis"].zcard(boards.RedisBoard.key(data["round_id"], "citizen"))
-            total = db.session.scalar(
-                select(func.count())
-                .select_from(ContestBestResult)
-                .where(ContestBestResult.round_id == data["round_id"])
-            )
-        consistent = best == submitted == len(answered) and zcard == total
+            tokens = dict(data["submitters"])
+            submits = []
+            for attempt_id, user_id, questions in db.session.execute(
+                select(ContestAttempt.id, ContestAttempt.user_id, ContestAttempt.questions).where(
+                    ContestAttempt.user_id.in_(fresh), ContestAttempt.status == "open"
+                )
+            ):
+                answers = {str(q["id"]): [rng.choice(q["order"])] for q in questions}
+                body = json.dumps({"answers": answers, "prediction": rng.randint(0, 3000)})
+                submits.append(f"POST\t/api/v1/attempts/{attempt_id}/submit\t{tokens[user_id]}\t{body}")
+            db.session.rollback()
+        done = wrk_phase("submit (POST)", port, submits, args.connections, args.seconds, False)
+        # wrk stops at its time limit with up to one request per connection in flight: those are
+        # processed by the server but never read. Wait until the counts stop moving, then check.
+        previous = None
+        while True:
+            time.sleep(1)
+            with app.app_context():
+                best = db.session.scalar(
+                    select(func.count())
+                    .select_from(ContestBestResult)
+                    .where(ContestBestResult.user_id.in_(fresh))
+                )
+                submitted = db.session.scalar(
+                    select(func.count())
+                    .select_from(ContestAttempt)
+                    .where(ContestAttempt.user_id.in_(fresh), ContestAttempt.status == "submitted")
+                )
+                zcard = app.extensions["redis"].zcard(boards.RedisBoard.key(data["round_id"], "citizen"))
+                total = db.session.scalar(
+                    select(func.count())
+                    .select_from(ContestBestResult)
+                    .where(ContestBestResult.round_id == data["round_id"])
+                )
+            if (best, submitted, zcard) == previous:
+                break
+            previous = (best, submitted, zcard)
+        consistent = (
+            best == submitted
+            and done["ok"] <= submitted <= done["ok"] + args.connections
+            and zcard == total
+            and done["bad"] == 0
+        )
         log(
-            f"submits acknowledged={len(answered)}  best-result rows={best}  submitted attempts={submitted}  "
+            f"submits acknowledged={done['ok']} (+ at most {args.connections} in flight at the time limit)  "
+            f"submitted attempts={submitted}  best-result rows={best}  "
             f"redis members={zcard} / SQL rows={total}  -> "
             f"{'none lost or double-counted' if consistent else 'MISMATCH'}"
         )
 
         readers = data["readers"]
-        lat, err, el = run_phase(
-            port,
-            args.read_threads,
-            args.seconds,
-            100_000,
-            lambda c, i: (lambda s: (s[0] == 200, s[2]))(
-                c.call("GET", f"{base}/leaderboard?limit=100&offset=0")
-            ),
+        wrk_phase("top-100 board (GET)", port, [f"GET\t{base}/leaderboard?limit=100&offset=0\t\t"],
+                  args.read_connections, args.seconds, True)
+        wrk_phase(
+            "top-10 + own rank (GET)", port,
+            [f"GET\t{base}/leaderboard?limit=10\t{token}\t" for _uid, token in readers],
+            args.read_connections, args.seconds, True,
         )
-        summary("top-100 board (GET)", lat, el, err)
-        lat, err, el = run_phase(
-            port,
-            args.read_threads,
-            args.seconds,
-            100_000,
-            lambda c, i: (lambda s: (s[0] == 200, s[2]))(
-                c.call("GET", f"{base}/leaderboard?limit=10", readers[i % len(readers)][1])
-            ),
-        )
-        summary("top-10 + own rank (GET)", lat, el, err)
-        lat, err, el = run_phase(
-            port,
-            args.read_threads,
-            args.seconds,
-            20_000,
-            lambda c, i: (lambda s: (s[0] == 200, s[2]))(c.call("GET", f"{base}/localities?parent=80")),
-        )
-        summary("locality board (GET)", lat, el, err)
+        wrk_phase("locality board (GET)", port, [f"GET\t{base}/localities?parent=80\t\t"],
+                  args.read_connections, args.seconds, True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

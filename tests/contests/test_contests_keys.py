@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -68,9 +69,6 @@ def test_the_pool_is_cached_but_a_bank_saved_in_this_process_refreshes_it(app, w
         assert len(banks.question_pool(["thu"])) == 5
         app.config["QUESTION_POOL_SECONDS"] = 0
         assert banks.question_pool(["thu"]) == []
-        try:
+        with pytest.raises(attempts.AttemptError) as refused:
             attempts.start_attempt(round_, second.id, now=NOW)
-        except attempts.AttemptError as exc:
-            assert exc.code == "empty"
-        else:  # pragma: no cover - the assertion below explains
-            raise AssertionError("an empty pool must refuse to start")
+        assert refused.value.code == "empty"
