@@ -35,6 +35,8 @@ class Config:
     CONTEST_SUBMIT_LIMIT = os.environ.get("CONTEST_SUBMIT_LIMIT", "30 per minute")
     # Seconds a worker reuses the question pool it draws attempts from (0: read it every time).
     QUESTION_POOL_SECONDS = float(os.environ.get("QUESTION_POOL_SECONDS", "30"))
+    # Seconds a worker reuses a round for public board reads (a change elsewhere shows within this).
+    BOARD_ROUND_SECONDS = float(os.environ.get("BOARD_ROUND_SECONDS", "5"))
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
     # Dashboards flag child units whose figure is below this share (percent) as lagging.
     LAGGING_THRESHOLD_PERCENT = float(os.environ.get("LAGGING_THRESHOLD_PERCENT", "50"))

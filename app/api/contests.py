@@ -45,9 +45,12 @@ def _contest_json(c, rounds: bool = False) -> dict:
     return data
 
 
-def _lookup(slug: str, number: int | None = None):
+def _lookup(slug: str, number: int | None = None, board: bool = False):
+    """The published contest and its round ``number``; ``board`` = a public board read, which may
+    use the worker's short-lived copy of the round (``contests.board_round``)."""
     if number is not None:  # the round with its contest in one query
-        round_ = contest_service.get_round_by_slug(slug[:80], number)
+        find = contest_service.board_round if board else contest_service.get_round_by_slug
+        round_ = find(slug[:80], number)
         if round_ is None or not round_.contest.published:
             return None, None
         return round_.contest, round_
@@ -174,7 +177,7 @@ def api_submit(attempt_id: int):
 
 @bp.get("/contests/<slug>/rounds/<int:number>/leaderboard")
 def api_leaderboard(slug: str, number: int):
-    contest, round_ = _lookup(slug, number)
+    contest, round_ = _lookup(slug, number, board=True)
     if round_ is None:
         return api_error(404, "Unknown contest or round.")
     grp = request.args.get("group") or contest.groups[0]
@@ -218,7 +221,7 @@ def api_leaderboard(slug: str, number: int):
 
 @bp.get("/contests/<slug>/rounds/<int:number>/localities")
 def api_localities(slug: str, number: int):
-    contest, round_ = _lookup(slug, number)
+    contest, round_ = _lookup(slug, number, board=True)
     if round_ is None:
         return api_error(404, "Unknown contest or round.")
     parent = get_by_code(request.args["parent"][:20]) if request.args.get("parent") else contest.eligibility

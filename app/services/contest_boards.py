@@ -93,6 +93,24 @@ end
 return 0
 """
 
+    # One page in one round-trip: total, then members, packed scores and shown rows, each list
+    # joined into one string (cheap to parse for a page of 100–200 rows).
+    PAGE = """
+local rows = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'WITHSCORES')
+local members, scores = {}, {}
+for i = 1, #rows, 2 do
+  members[#members + 1] = rows[i]
+  scores[#scores + 1] = rows[i + 1]
+end
+local shown = {}
+if #members > 0 then
+  local values = redis.call('HMGET', KEYS[2], unpack(members))
+  for i = 1, #members do shown[i] = values[i] or '' end
+end
+return {redis.call('ZCARD', KEYS[1]), table.concat(members, ','), table.concat(scores, ','),
+        table.concat(shown, '\\n')}
+"""
+
     def __init__(self, client):
         self.client = client
 
@@ -108,11 +126,12 @@ return 0
     def member(user_id: int) -> str:
         return f"{user_id:010d}"
 
-    def _script(self):
-        script = getattr(self.client, "_cds_board_record", None)
+    def _script(self, name: str = "RECORD"):
+        attribute = f"_cds_board_{name.lower()}"
+        script = getattr(self.client, attribute, None)
         if script is None:
-            script = self.client.register_script(self.RECORD)
-            self.client._cds_board_record = script
+            script = self.client.register_script(getattr(self, name))
+            setattr(self.client, attribute, script)
         return script
 
     def record(self, round_: ContestRound, result) -> None:
@@ -145,13 +164,13 @@ return 0
         """A public page straight from Redis (ZRANGE WITHSCORES + HMGET + ZCARD in one round-trip);
         members missing from the hash (or described with another score) are read from SQL once."""
         key, names = self.key(round_.id, grp), self.names_key(round_.id, grp)
-        pipe = self.client.pipeline(transaction=False)
-        pipe.zrange(key, offset, offset + limit - 1, withscores=True)
-        pipe.zcard(key)
-        members, total = pipe.execute()
-        if not members:
+        total, joined_members, joined_scores, joined_shown = self._script("PAGE")(
+            keys=[key, names], args=[offset, offset + limit - 1]
+        )
+        if not joined_members:
             return [], total
-        values = self.client.hmget(names, [m for m, _s in members])
+        members = list(zip(joined_members.split(","), (float(x) for x in joined_scores.split(",")), strict=True))
+        values = joined_shown.split("\n")
         out: list[BoardEntry | None] = []
         missing: list[int] = []
         for i, ((member, packed), value) in enumerate(zip(members, values, strict=True)):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, insert, literal, select, text, update
+from sqlalchemy import and_, delete, event, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Locality, User, WorkplaceUnit
@@ -70,6 +73,47 @@ def get_round_by_slug(slug: str, number: int) -> ContestRound | None:
         .join(Contest, Contest.id == ContestRound.contest_id)
         .where(Contest.slug == slug, ContestRound.number == number)
     )
+
+
+def board_round(slug: str, number: int) -> ContestRound | None:
+    """``get_round_by_slug`` for the public board reads, kept per worker for
+    ``BOARD_ROUND_SECONDS`` (default 5) as a detached, read-only copy (round, contest, eligibility).
+
+    A board read is then Redis alone (plus the token check for an own rank). Any change to a
+    round or contest flushed in this process drops the copies at once (``forget_board_rounds``
+    runs on every flush that touches one); other workers see it within the TTL, so a board can
+    show the live ranking for a few seconds after another worker finalizes. Never used to start,
+    save or submit an attempt.
+    """
+    ttl = float(current_app.config.get("BOARD_ROUND_SECONDS", 5))
+    cache = current_app.extensions.setdefault("board_rounds", {})
+    key = (slug, number)
+    now = time.monotonic()
+    if ttl > 0:
+        hit = cache.get(key)
+        if hit is not None and now - hit[0] < ttl:
+            return hit[1]
+    round_ = get_round_by_slug(slug, number)
+    if round_ is None or ttl <= 0:
+        return round_
+    # Detach the three loaded objects so later commits in this session cannot expire them.
+    for obj in (round_.contest.eligibility, round_.contest, round_):
+        if obj in db.session:
+            db.session.expunge(obj)
+    cache[key] = (now, round_)
+    return round_
+
+
+def forget_board_rounds() -> None:
+    """Drop this worker's cached board rounds (``board_round``)."""
+    if has_app_context():
+        current_app.extensions.pop("board_rounds", None)
+
+
+@event.listens_for(Session, "before_flush")
+def _rounds_changed(session, _context, _instances) -> None:
+    if any(isinstance(obj, (Contest, ContestRound)) for obj in (*session.new, *session.dirty, *session.deleted)):
+        forget_board_rounds()
 
 
 def public_contests() -> list[Contest]:

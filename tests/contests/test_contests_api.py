@@ -9,7 +9,7 @@ from datetime import timedelta
 import time_machine
 
 from app.extensions import db
-from app.models.contest import ApiToken, Question
+from app.models.contest import ApiToken, ContestRound, Question
 from tests.conftest import PASSWORD
 from tests.contests.conftest import NOW
 
@@ -111,3 +111,32 @@ def test_api_errors_are_json_4xx(client, world):
     assert client.get("/api/v1/contests/cuoc-thi/rounds/1/leaderboard?limit=x").status_code == 400
     assert client.get("/api/v1/contests/cuoc-thi/rounds/1/leaderboard?group=robots").status_code == 400
     assert client.get("/api/v1/contests/cuoc-thi/rounds/1/localities?parent=nowhere").status_code == 400
+
+
+def test_board_reads_reuse_the_round_until_it_changes(app, client, register, world):
+    """Public board reads keep a worker-local copy of the round (BOARD_ROUND_SECONDS); a change
+    made in this worker drops it at once, a change made elsewhere shows when the copy expires."""
+    from app.services import contests as contest_service
+
+    app.config["BOARD_ROUND_SECONDS"] = 3600
+    person = register(name="Đỗ Văn Nam")
+    url = "/api/v1/contests/cuoc-thi/rounds/1/leaderboard?group=citizen"
+    with time_machine.travel(NOW, tick=False):
+        headers = _token(client, person)
+        attempt = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers).get_json()
+        client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers,
+                    json={"answers": {str(q["id"]): [0] for q in attempt["questions"]}, "prediction": 1})
+        assert client.get(url).get_json()["final"] is False
+    with app.app_context():
+        cached = contest_service.board_round("cuoc-thi", 1)
+        assert contest_service.board_round("cuoc-thi", 1) is cached
+        # Another worker finalizes (simulated by SQL this process's ORM never sees): not yet shown.
+        db.session.execute(db.text("UPDATE contest_rounds SET finalized_at = closes_at"))
+        db.session.commit()
+    assert client.get(url).get_json()["final"] is False
+    # A change flushed in this worker (here: the round's title) drops the copy at once.
+    with app.app_context():
+        round_ = db.session.get(ContestRound, world["round_id"])
+        round_.title = "Tuần 1 (đã chấm)"
+        db.session.commit()
+    assert client.get(url).get_json()["final"] is True
