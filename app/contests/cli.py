@@ -1,4 +1,4 @@
-"""``flask contests ...``: load banks, finalize a round, rebuild the Redis boards."""
+"""``flask contests ...``: load banks, finalize a round, rebuild the locality tallies and Redis boards."""
 
 from __future__ import annotations
 
@@ -62,14 +62,14 @@ def finalize_cmd(round_ref: str) -> None:
 @contests_cli.command("rebuild-boards")
 @click.argument("round_ref", metavar="[ROUND]", required=False)
 def rebuild_cmd(round_ref: str | None) -> None:
-    """Rebuild the Redis live boards from SQL (every unfinalized round, or ROUND)."""
-    if boards.get_board().name != "redis":
-        click.echo("REDIS_URL is not set: the boards are read from SQL, nothing to rebuild.")
-        return
+    """Rebuild the locality tallies and the Redis live boards from SQL (every unfinalized round,
+    or ROUND); without REDIS_URL only the tallies."""
     rounds = (
         [_round(round_ref)]
         if round_ref
         else list(db.session.scalars(select(ContestRound).where(ContestRound.finalized_at.is_(None))))
     )
     count = boards.rebuild_boards(rounds)
-    click.echo(f"{len(rounds)} rounds, {count} entries written.")
+    db.session.commit()
+    where = "Redis" if boards.get_board().name == "redis" else "none: REDIS_URL is not set"
+    click.echo(f"{len(rounds)} rounds: locality tallies rebuilt; live-board entries written ({where}): {count}.")

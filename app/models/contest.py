@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -261,8 +262,34 @@ class ContestBestResult(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     prediction: Mapped[int | None] = mapped_column(Integer)
     voided: Mapped[bool] = mapped_column(default=False)
+    # The score this row held before its last improvement (NULL when it was just inserted): the
+    # best-result upsert returns it so that the locality tallies move by the exact difference.
+    previous_score: Mapped[int | None] = mapped_column(Integer)
 
     entry: Mapped[ContestEntry] = relationship(lazy="joined")
+
+
+class ContestLocalityTally(db.Model):
+    """Participants and the sum of their best scores per round, group and the participants' own
+    locality (a village or a commune), kept in step with ``contest_best_results`` in the same
+    transaction (``contest_attempts._update_best``, ``contests.void_entry``) and rebuilt from it by
+    ``contest_boards.rebuild_tallies``. The locality board adds these up along the current tree,
+    so it reads a few thousand rows instead of every result of the round.
+    """
+
+    __tablename__ = "contest_locality_tallies"
+    __table_args__ = (
+        CheckConstraint("participants >= 0", name="participants_not_negative"),
+        CheckConstraint("grp IN ('citizen', 'official')", name="group_valid"),
+    )
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("contest_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    grp: Mapped[str] = mapped_column(binary_string(10), primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), primary_key=True)
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ContestFinalRank(db.Model):

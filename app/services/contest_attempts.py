@@ -24,7 +24,7 @@ from app.models.contest import ContestAttempt, ContestBestResult, ContestEntry, 
 from app.models.types import utcnow
 from app.services import banks as bank_service
 from app.services import contest_ranking as ranking
-from app.services.contest_boards import get_board
+from app.services.contest_boards import add_to_tallies, get_board
 from app.services.evidence import record_evidence_many
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -327,11 +327,13 @@ def _insert_for(dialect: str):
 def _update_best(
     attempt: ContestAttempt, score: int, total: int, at: datetime, duration_ms: int, prediction: int | None
 ) -> None:
-    """Keep the participant's best result of the round (same transaction) and the live board.
+    """Keep the participant's best result of the round (same transaction), the locality tallies
+    and the live board.
 
     One statement: ``INSERT ... SELECT`` (the participant's group, locality and unit from the
     entry) ``ON CONFLICT (round_id, user_id) DO UPDATE ... WHERE`` the new result ranks strictly
-    ahead on the live criteria, ``RETURNING`` the row only when it was written. Concurrent submits
+    ahead on the live criteria, ``RETURNING`` the row only when it was written, with the score it
+    replaced (``previous_score``, NULL for a new participant) for the tallies. Concurrent submits
     of one person serialize on the row; the better one stays.
     """
     round_ = attempt.round
@@ -350,6 +352,13 @@ def _update_best(
     live = tuple(ranking.live_criteria(round_.criteria))
     row = execute_compiled(("best-upsert", live), lambda dialect: _best_upsert(dialect, live), params).first()
     if row is not None and not row.voided:
+        add_to_tallies({
+            "round_id": round_.id,
+            "grp": row.grp,
+            "locality_id": row.locality_id,
+            "participants": 1 if row.previous_score is None else 0,
+            "score_sum": row.score - (row.previous_score or 0),
+        })
         get_board().record(round_, row)
 
 
@@ -388,9 +397,12 @@ def _best_upsert(dialect: str, live: tuple[str, ...]):
     )
     return stmt.on_conflict_do_update(
         index_elements=["round_id", "user_id"],
-        set_={name: stmt.excluded[name] for name in changed},
+        # Every SET expression reads the row as it was, so previous_score gets the old score.
+        set_={**{name: stmt.excluded[name] for name in changed}, "previous_score": R.__table__.c.score},
         where=ranking.improves_clause(list(live), stmt.excluded, R.__table__.c),
-    ).returning(R.user_id, R.grp, R.score, R.duration_ms, R.submitted_s, R.voided, R.locality_id)
+    ).returning(
+        R.user_id, R.grp, R.score, R.duration_ms, R.submitted_s, R.voided, R.locality_id, R.previous_score
+    )
 
 
 def submit_attempt(

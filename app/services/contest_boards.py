@@ -11,13 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from app.database import get_redis
+from app.database import execute_compiled, get_redis
 from app.extensions import db
 from app.models import Locality, WorkplaceUnit
-from app.models.contest import ContestBestResult, ContestEntry, ContestFinalRank, ContestRound
+from app.models.contest import (
+    ContestBestResult,
+    ContestEntry,
+    ContestFinalRank,
+    ContestLocalityTally,
+    ContestRound,
+)
 from app.models.locality import place_label
 from app.services import contest_ranking as ranking
 from app.services.localities import subtree_clause
@@ -25,6 +31,63 @@ from app.services.text import mask_name
 
 R = ContestBestResult
 F = ContestFinalRank  # the frozen ranking of finalized rounds
+T = ContestLocalityTally  # participants and score sums per round, group and own locality
+
+
+def _tally_upsert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(T)
+    table = T.__table__.c
+    return stmt.on_conflict_do_update(
+        index_elements=["round_id", "grp", "locality_id"],
+        set_={
+            "participants": table.participants + stmt.excluded.participants,
+            "score_sum": table.score_sum + stmt.excluded.score_sum,
+        },
+    )
+
+
+def add_to_tallies(change: dict) -> None:
+    """Add a submit to the locality tallies: ``change`` has ``round_id, grp, locality_id,
+    participants`` (1 for a new participant, 0 for an improvement) and ``score_sum`` (the rise of
+    the sum of best scores). Same transaction as the best result (caller commits)."""
+    execute_compiled(
+        "locality-tally", _tally_upsert, change,
+        column_keys=["round_id", "grp", "locality_id", "participants", "score_sum"],
+    )
+
+
+def remove_from_tallies(results: list) -> None:
+    """Take voided best results (rows with ``round_id, grp, locality_id, score``) out of the
+    tallies (caller commits)."""
+    if results:
+        t = T.__table__.c  # Core: an executemany, not the ORM's bulk update by primary key
+        db.session.connection().execute(
+            update(T.__table__)
+            .where(t.round_id == bindparam("r"), t.grp == bindparam("g"), t.locality_id == bindparam("l"))
+            .values(participants=t.participants - 1, score_sum=t.score_sum - bindparam("s")),
+            [{"r": r.round_id, "g": r.grp, "l": r.locality_id, "s": r.score} for r in results],
+        )
+
+
+def rebuild_tallies(round_: ContestRound) -> int:
+    """Recompute the round's locality tallies from ``contest_best_results``; returns the rows written."""
+    db.session.execute(delete(T).where(T.round_id == round_.id).execution_options(synchronize_session=False))
+    rows = db.session.execute(
+        select(R.round_id, R.grp, R.locality_id, func.count(), func.sum(R.score))
+        .where(R.round_id == round_.id, R.voided.is_(False))
+        .group_by(R.round_id, R.grp, R.locality_id)
+    ).all()
+    if rows:
+        db.session.execute(
+            insert(T),
+            [{"round_id": r[0], "grp": r[1], "locality_id": r[2], "participants": r[3], "score_sum": r[4]}
+             for r in rows],
+        )
+    return len(rows)
 
 
 def _live_filter(round_: ContestRound, grp: str):
@@ -401,8 +464,8 @@ def overall_board(contest, grp: str, offset: int = 0, limit: int = 50) -> tuple[
 
 def locality_board(round_: ContestRound, parent: Locality, grp: str | None = None) -> list[dict]:
     """Participants, participation rate (against ``headcount``) and average score of each unit
-    directly under ``parent``, each counted over the child's subtree (``subtree_clause`` on the
-    indexed ``(round_id, locality_path)``), best participation rate first."""
+    directly under ``parent``, each counted over the child's subtree of the current tree (from
+    ``ContestLocalityTally``), best participation rate first."""
     kids = list(
         db.session.scalars(select(Locality).where(Locality.parent_id == parent.id).order_by(Locality.name))
     )
@@ -415,18 +478,21 @@ def locality_board(round_: ContestRound, parent: Locality, grp: str | None = Non
         if kids
         else set()
     )
-    where = [R.round_id == round_.id, R.voided.is_(False), subtree_clause(R.locality_path, parent.path)]
+    # The round's tallies (one row per group and participants' own locality) added up by the
+    # current path prefix at the children's level: a few thousand rows, never the results.
+    where = [T.round_id == round_.id, subtree_clause(Locality.path, parent.path)]
     if grp:
-        where.append(R.grp == grp)
-    # One GROUP BY over the path prefix at the children's level (one per distinct child path
-    # length, usually one) instead of one subtree count per child.
+        where.append(T.grp == grp)
     tallies: dict[str, tuple[int, float | None]] = {}
     for length in sorted({len(k.path) for k in kids}):
-        prefix = func.substr(R.locality_path, 1, length)
+        prefix = func.substr(Locality.path, 1, length)
         for path, n, total in db.session.execute(
-            select(prefix, func.count(), func.sum(R.score)).where(*where).group_by(prefix)
+            select(prefix, func.sum(T.participants), func.sum(T.score_sum))
+            .join(Locality, Locality.id == T.locality_id)
+            .where(*where)
+            .group_by(prefix)
         ):
-            tallies[path.decode() if isinstance(path, bytes) else path] = (n, total)
+            tallies[path.decode() if isinstance(path, bytes) else path] = (int(n or 0), total)
     rows = []
     for loc in kids:
         n, total = tallies.get(loc.path, (0, None))
@@ -491,6 +557,9 @@ def unit_board(
 
 
 def rebuild_boards(rounds: list[ContestRound]) -> int:
-    """Rebuild the Redis boards of ``rounds`` from SQL; returns the number of entries written."""
+    """Rebuild the locality tallies and (with Redis) the live boards of ``rounds`` from SQL;
+    returns the number of board entries written to Redis."""
     board = get_board()
+    for round_ in rounds:
+        rebuild_tallies(round_)
     return sum(board.rebuild(r) for r in rounds)

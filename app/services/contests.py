@@ -20,6 +20,7 @@ from app.models.contest import (
     ContestBestResult,
     ContestEntry,
     ContestFinalRank,
+    ContestLocalityTally,
     ContestRound,
 )
 from app.models.types import utcnow
@@ -27,7 +28,7 @@ from app.services import audit
 from app.services import contest_ranking as ranking
 from app.services.accounts import find_or_create_unit
 from app.services.contest_attempts import aware, expire_overdue
-from app.services.contest_boards import get_board, rebuild_boards
+from app.services.contest_boards import get_board, rebuild_boards, remove_from_tallies
 from app.services.localities import subtree_clause
 
 ROUND_FIELDS = (
@@ -274,12 +275,15 @@ def void_entry(entry: ContestEntry, actor: User, reason: str) -> None:
         raise ContestError(_("Give a reason."), "reason")
     entry.voided_at = utcnow()
     entry.void_reason = reason[:300]
-    db.session.execute(
-        update(ContestBestResult)
-        .where(ContestBestResult.entry_id == entry.id)
+    R = ContestBestResult
+    removed = db.session.execute(
+        update(R)
+        .where(R.entry_id == entry.id, R.voided.is_(False))
         .values(voided=True)
+        .returning(R.round_id, R.grp, R.locality_id, R.score)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
+    remove_from_tallies(removed)
     # A finalized round keeps the others' ranks (a gap where the voided person was) and loses
     # the voided person's rank and prize.
     db.session.execute(
@@ -385,16 +389,13 @@ def contests_in_scope(where) -> list[Contest]:
 
 
 def participants_in(locality: Locality, round_: ContestRound) -> int:
-    """How many non-voided participants of ``round_`` live in ``locality``'s subtree."""
-    return (
+    """How many non-voided participants of ``round_`` live in ``locality``'s subtree (tallies)."""
+    T = ContestLocalityTally
+    return int(
         db.session.scalar(
-            select(func.count())
-            .select_from(ContestBestResult)
-            .where(
-                ContestBestResult.round_id == round_.id,
-                ContestBestResult.voided.is_(False),
-                subtree_clause(ContestBestResult.locality_path, locality.path),
-            )
+            select(func.sum(T.participants))
+            .join(Locality, Locality.id == T.locality_id)
+            .where(T.round_id == round_.id, subtree_clause(Locality.path, locality.path))
         )
         or 0
     )
