@@ -468,8 +468,9 @@ def main() -> None:
     with app.app_context():
         round_ = db.session.get(ContestRound, data["round_id"])
         t0 = time.perf_counter()
-        written = boards.rebuild_boards([round_])
-        log(f"rebuild-boards (Redis from SQL): {written} entries in {time.perf_counter() - t0:.2f} s")
+        written = boards.rebuild_boards([round_])  # the locality tallies too
+        db.session.commit()
+        log(f"rebuild-boards (tallies, and Redis from SQL): {written} entries in {time.perf_counter() - t0:.2f} s")
 
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed (Debian: apt-get install wrk)")
