@@ -348,7 +348,7 @@ def finalize_round(round_: ContestRound, actor: User | None = None, now: datetim
         numbered = select(
             literal(round_.id),
             literal(grp),
-            func.row_number().over(order_by=ranking.order_by(round_.criteria, actual)),
+            func.row_number().over(order_by=ranking.final_order_by(round_.criteria, actual)),
             R.user_id,
         ).where(live, R.grp == grp)
         # Core execution; preserve_rowcount keeps the inserted count (-1 otherwise on psycopg).

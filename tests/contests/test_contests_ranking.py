@@ -317,3 +317,32 @@ def test_redis_public_page_shows_the_same_rows_as_sql_and_drops_a_changed_row(ap
         mine = next(e for e in entries if e.user_id == ids[3])
         assert (mine.score, mine.duration_ms) == (5, 1)
         assert mine.rank == red.rank_of(round_, "citizen", ids[3])
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        ["score", "prediction", "duration", "submitted"],
+        ["score", "duration", "prediction", "submitted"],
+        ["prediction", "submitted", "score", "duration"],
+        ["score", "submitted"],
+    ],
+)
+def test_finalize_packed_sort_keys_order_exactly_like_the_criteria(app, world, criteria):
+    """``final_order_by`` (few packed keys, used by finalize) and ``order_by`` (one key per
+    criterion) put the same generated results, full of ties, in the same order."""
+    from app.services import contest_ranking as ranking
+
+    with app.app_context():
+        _generate(world["round_id"], 240, seed=len(criteria) + 7)
+        R = ContestBestResult
+        where = (R.round_id == world["round_id"]) & R.voided.is_(False)
+        for actual in (0, 25, 40):
+            plain = list(db.session.scalars(
+                db.select(R.user_id).where(where).order_by(*ranking.order_by(criteria, actual))
+            ))
+            packed = list(db.session.scalars(
+                db.select(R.user_id).where(where).order_by(*ranking.final_order_by(criteria, actual))
+            ))
+            assert len(plain) > 200
+            assert packed == plain
