@@ -233,15 +233,6 @@ class ContestBestResult(db.Model):
     __table_args__ = (
         UniqueConstraint("round_id", "user_id", name="uq_contest_best_results_round_id_user_id"),
         CheckConstraint("grp IN ('citizen', 'official')", name="group_valid"),
-        Index(
-            "ix_contest_best_results_board",
-            "round_id",
-            "grp",
-            "score",
-            "duration_ms",
-            "submitted_s",
-            "user_id",
-        ),
         Index("ix_contest_best_results_round_path", "round_id", "locality_path"),
         Index("ix_contest_best_results_round_unit", "round_id", "workplace_unit_id"),
     )
