@@ -37,6 +37,8 @@ class Config:
     QUESTION_POOL_SECONDS = float(os.environ.get("QUESTION_POOL_SECONDS", "30"))
     # Seconds a worker reuses a round for public board reads (a change elsewhere shows within this).
     BOARD_ROUND_SECONDS = float(os.environ.get("BOARD_ROUND_SECONDS", "5"))
+    # Seconds a worker trusts a bearer token it checked when a public board adds the caller's rank.
+    TOKEN_READ_CACHE_SECONDS = float(os.environ.get("TOKEN_READ_CACHE_SECONDS", "30"))
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
     # Dashboards flag child units whose figure is below this share (percent) as lagging.
     LAGGING_THRESHOLD_PERCENT = float(os.environ.get("LAGGING_THRESHOLD_PERCENT", "50"))

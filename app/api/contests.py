@@ -213,7 +213,7 @@ def api_leaderboard(slug: str, number: int):
             for e in entries
         ],
     }
-    user_id = token_user_id()
+    user_id = token_user_id(for_read=True)
     if user_id is not None:
         data["me"] = {"rank": boards.own_rank(round_, grp, user_id)}
     return jsonify(data)

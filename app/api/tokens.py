@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -35,26 +36,45 @@ def issue_token(user) -> tuple[str, ApiToken]:
     return token, row
 
 
-def token_user_id() -> int | None:
+READ_CACHE_ITEMS = 50_000
+
+
+def token_user_id(for_read: bool = False) -> int | None:
     """The id of the active user of a valid ``Authorization: Bearer`` token, or None.
 
-    One narrow indexed query (no ORM objects): the hot contest endpoints need only the id.
+    One narrow indexed query (no ORM objects): the hot contest endpoints need only the id. With
+    ``for_read`` (a public board adding the caller's own rank, nothing written or private) a
+    worker reuses a token it found valid for ``TOKEN_READ_CACHE_SECONDS`` (default 30), so such a
+    read needs no SQL; a token that expires or an account deactivated meanwhile can still see its
+    own rank for that long. Starting, saving and submitting always check the database.
     """
     if "api_user_id" in g:
         return g.api_user_id
     header = request.headers.get("Authorization", "")
     user_id = None
     if header.startswith("Bearer ") and len(header) < 200:
+        digest = _hash(header[7:].strip())
+        ttl = float(current_app.config.get("TOKEN_READ_CACHE_SECONDS", 30))
+        cache = current_app.extensions.setdefault("api_token_reads", {})
+        if for_read and ttl > 0:
+            hit = cache.get(digest)
+            if hit is not None and time.monotonic() < hit[0]:
+                g.api_user_id = hit[1]
+                return hit[1]
         user_id = db.session.scalar(
             select(ApiToken.user_id)
             .join(User, User.id == ApiToken.user_id)
             .where(
-                ApiToken.token_hash == _hash(header[7:].strip()),
+                ApiToken.token_hash == digest,
                 ApiToken.expires_at > utcnow(),
                 User.active.is_(True),
                 User.is_assisted.is_(False),
             )
         )
+        if for_read and ttl > 0 and user_id is not None:
+            if len(cache) >= READ_CACHE_ITEMS:
+                cache.clear()
+            cache[digest] = (time.monotonic() + ttl, user_id)
     g.api_user_id = user_id
     return user_id
 

@@ -140,3 +140,23 @@ def test_board_reads_reuse_the_round_until_it_changes(app, client, register, wor
         round_.title = "Tuần 1 (đã chấm)"
         db.session.commit()
     assert client.get(url).get_json()["final"] is True
+
+
+def test_a_board_read_reuses_a_checked_token_but_writes_always_check_it(app, client, register, world):
+    """A public board adding the caller's own rank trusts a token this worker checked for
+    TOKEN_READ_CACHE_SECONDS; starting an attempt checks the database every time."""
+    from app.models import User
+
+    person = register(name="Hồ Thị Lan")
+    url = "/api/v1/contests/cuoc-thi/rounds/1/leaderboard?group=citizen"
+    with time_machine.travel(NOW, tick=False):
+        headers = _token(client, person)
+        assert "me" in client.get(url, headers=headers).get_json()
+        with app.app_context():
+            db.session.get(User, person.id).active = False
+            db.session.commit()
+        start = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers)
+        assert start.status_code == 401
+        assert "me" in client.get(url, headers=headers).get_json()  # still trusted for reads
+        app.config["TOKEN_READ_CACHE_SECONDS"] = 0
+        assert "me" not in client.get(url, headers=headers).get_json()
