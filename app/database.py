@@ -38,6 +38,15 @@ def init_app(app: Flask) -> None:
 _compiled: dict[tuple[str, object], object] = {}
 
 
+def dialect_insert(dialect: str):
+    """The ``insert`` of PostgreSQL or SQLite, the two with ``ON CONFLICT`` (upserts)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def execute_compiled(key: object, build, params, column_keys: list[str] | None = None):
     """Execute a statement that SQLAlchemy cannot cache, compiled once per process and dialect.
 
@@ -84,4 +93,4 @@ def redis_state() -> dict | None:
         return {"ok": False, "error": type(exc).__name__}
 
 
-__all__ = ["Engine", "database_state", "execute_compiled", "get_redis", "init_app", "redis_state"]
+__all__ = ["Engine", "database_state", "dialect_insert", "execute_compiled", "get_redis", "init_app", "redis_state"]

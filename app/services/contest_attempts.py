@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, DateTime, Integer, and_, bindparam, select, upda
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.database import execute_compiled
+from app.database import dialect_insert, execute_compiled
 from app.extensions import db
 from app.models import Locality
 from app.models.contest import ContestAttempt, ContestBestResult, ContestEntry, ContestRound, Question
@@ -316,14 +316,6 @@ def _close(
     return True
 
 
-def _insert_for(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 def _update_best(
     attempt: ContestAttempt, score: int, total: int, at: datetime, duration_ms: int, prediction: int | None
 ) -> None:
@@ -391,7 +383,7 @@ def _best_upsert(dialect: str, live: tuple[str, ...]):
         "workplace_unit_id", "score", "all_correct", "duration_ms", "submitted_s", "submitted_at",
         "prediction", "voided",
     ]
-    stmt = _insert_for(dialect)(R).from_select(columns, source)
+    stmt = dialect_insert(dialect)(R).from_select(columns, source)
     changed = (
         "attempt_id", "score", "all_correct", "duration_ms", "submitted_s", "submitted_at", "prediction",
     )

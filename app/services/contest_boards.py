@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from app.database import execute_compiled, get_redis
+from app.database import dialect_insert, execute_compiled, get_redis
 from app.extensions import db
 from app.models import Locality, WorkplaceUnit
 from app.models.contest import (
@@ -35,11 +35,7 @@ T = ContestLocalityTally  # participants and score sums per round, group and own
 
 
 def _tally_upsert(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(T)
+    stmt = dialect_insert(dialect)(T)
     table = T.__table__.c
     return stmt.on_conflict_do_update(
         index_elements=["round_id", "grp", "locality_id"],

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.database import execute_compiled
+from app.database import dialect_insert, execute_compiled
 from app.extensions import db
 from app.models.competency import EVIDENCE_SOURCES, Evidence
 from app.models.types import utcnow
@@ -61,11 +61,7 @@ _COLUMNS = ["user_id", "competence_code", "source", "ref", "success", "difficult
 
 
 def _upsert(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(Evidence)
+    stmt = dialect_insert(dialect)(Evidence)
     return stmt.on_conflict_do_update(
         index_elements=["user_id", "source", "ref", "competence_code"],
         set_={"success": stmt.excluded.success, "difficulty": stmt.excluded.difficulty,
