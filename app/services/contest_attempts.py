@@ -168,20 +168,21 @@ def attempt_questions(attempt: ContestAttempt, reveal: bool = False) -> list[dic
     out = []
     for number, item in enumerate(attempt.questions, start=1):
         q = questions[item["id"]]
+        key = item.get("key", q.correct)  # the key the attempt is graded with
         chosen = attempt.answers.get(str(q.id), [])
         entry = {
             "id": q.id,
             "number": number,
             "text": q.text,
-            "multiple": len(q.correct) > 1,
+            "multiple": len(key) > 1,
             "options": [{"value": i, "text": q.options[i]} for i in item["order"]],
             "chosen": chosen,
         }
         if reveal:
             entry.update(
-                correct=list(q.correct),
+                correct=list(key),
                 explanation=q.explanation,
-                is_correct=sorted(chosen) == sorted(q.correct),
+                is_correct=sorted(chosen) == sorted(key),
             )
         out.append(entry)
     return out

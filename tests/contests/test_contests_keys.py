@@ -29,6 +29,9 @@ def test_an_attempt_is_graded_with_the_key_it_drew_even_if_the_key_changes(app, 
         attempts.submit_attempt(attempt, right_answers(attempt), 3, now=NOW + timedelta(seconds=40))
         db.session.commit()
         assert attempt.score == round_.question_count
+        # The review shows the key the attempt was graded with.
+        review = attempts.attempt_questions(attempt, reveal=True)
+        assert all(q["correct"] == [0] and q["is_correct"] for q in review)
 
 
 def test_an_attempt_without_frozen_keys_is_graded_from_the_question_rows(app, world, register):
