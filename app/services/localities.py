@@ -202,6 +202,23 @@ def validate_locality_rows(table: Table) -> tuple[ImportReport, dict[str, dict]]
     return report, clean
 
 
+def refresh_path_copies(locality_ids: list[int]) -> None:
+    """After units moved in the tree: copy their new paths into the tables that keep a copy of a
+    locality's path for subtree queries (contest best results), so a running contest's subtree
+    boards follow the move (caller commits)."""
+    from app.models.contest import ContestBestResult
+
+    R = ContestBestResult
+    for start in range(0, len(locality_ids), 500):
+        chunk = locality_ids[start:start + 500]
+        db.session.execute(
+            update(R)
+            .where(R.locality_id.in_(chunk))
+            .values(locality_path=select(Locality.path).where(Locality.id == R.locality_id).scalar_subquery())
+            .execution_options(synchronize_session=False)
+        )
+
+
 def import_localities(table: Table, progress: Callable[[int], None] | None = None,
                       demo: bool = False) -> ImportReport:
     """Validate then upsert localities by code in the current transaction (caller commits).
@@ -278,5 +295,6 @@ def import_localities(table: Table, progress: Callable[[int], None] | None = Non
             changed.append({"id": r.id, "path": new_path, "depth": depth, "parent_id": new_parent_id})
     if changed:
         db.session.execute(update(Locality), changed)
+        refresh_path_copies([c["id"] for c in changed])
     report.unchanged = len(clean) - report.created - report.updated
     return report

@@ -38,7 +38,7 @@ from app.models import Locality, RoleGrant, User, WorkplaceUnit
 from app.models.competency import PendingPlacement, PlacementCandidate
 from app.models.types import utcnow
 from app.services import reports
-from app.services.localities import CODE_RE, IMPORT_COLUMNS
+from app.services.localities import CODE_RE, IMPORT_COLUMNS, refresh_path_copies
 from app.services.scope import scope_filter
 from app.services.tabular import ImportReport, Table, TableError, read_table
 from app.services.text import fold
@@ -340,6 +340,7 @@ def apply_plan(plan: Plan, on: date, progress: Callable[[int], None] | None = No
             for code in parent
         ],
     )
+    refresh_path_copies([ids[code] for code in parent])
     tick(1)
     summary.people_moved, summary.people_flagged = _move_people(plan, closing, ids, on)
     summary.workplaces_moved = _move_workplaces(main_target, closing, ids)

@@ -88,3 +88,24 @@ def test_tallies_follow_submits_improvements_and_voids(app, world, register, mak
         db.session.commit()
         by_code = {r["locality"].code: r for r in boards.locality_board(round_, db.session.get(Locality, province.id))}
         assert (by_code["901"]["participants"], by_code["902"]["participants"]) == (2, 2)
+
+
+def test_a_commune_moved_by_the_locality_import_moves_its_results_on_subtree_boards(app, world, register):
+    """The best results keep a copy of the participant's locality path for subtree boards; a
+    re-parenting import refreshes it, so the district board of a running round follows the move."""
+    from app.services.localities import IMPORT_COLUMNS, import_localities
+    from app.services.tabular import read_table
+
+    person = register(name="Lý Văn Dời", locality="9010101")
+    with app.app_context():
+        round_ = db.session.get(ContestRound, world["round_id"])
+        _take(round_, person.id, right=3, seconds=0)
+        assert boards.round_board(round_, "citizen", locality=get_by_code("901"))[1] == 1
+        data = "code,name,type,parent_code\n90101,Xã Tân Thành,Xã,902\n".encode()
+        report = import_localities(read_table(data, "move.csv", IMPORT_COLUMNS))
+        assert not report.errors
+        db.session.commit()
+        round_ = db.session.get(ContestRound, world["round_id"])
+        assert boards.round_board(round_, "citizen", locality=get_by_code("901"))[1] == 0
+        assert boards.round_board(round_, "citizen", locality=get_by_code("902"))[1] == 1
+        assert contest_service.participants_in(get_by_code("902"), round_) == 1
