@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -20,6 +19,7 @@ from app.models.contest import ApiToken
 from app.models.types import utcnow
 from app.services import accounts
 from app.services.contest_attempts import aware
+from app.services.worker_cache import cached
 
 TOKEN_DAYS = 30
 
@@ -34,9 +34,6 @@ def issue_token(user) -> tuple[str, ApiToken]:
     row = ApiToken(user_id=user.id, token_hash=_hash(token), expires_at=utcnow() + timedelta(days=TOKEN_DAYS))
     db.session.add(row)
     return token, row
-
-
-READ_CACHE_ITEMS = 50_000
 
 
 def token_user_id(for_read: bool = False) -> int | None:
@@ -54,27 +51,21 @@ def token_user_id(for_read: bool = False) -> int | None:
     user_id = None
     if header.startswith("Bearer ") and len(header) < 200:
         digest = _hash(header[7:].strip())
-        ttl = float(current_app.config.get("TOKEN_READ_CACHE_SECONDS", 30))
-        cache = current_app.extensions.setdefault("api_token_reads", {})
-        if for_read and ttl > 0:
-            hit = cache.get(digest)
-            if hit is not None and time.monotonic() < hit[0]:
-                g.api_user_id = hit[1]
-                return hit[1]
-        user_id = db.session.scalar(
-            select(ApiToken.user_id)
-            .join(User, User.id == ApiToken.user_id)
-            .where(
-                ApiToken.token_hash == digest,
-                ApiToken.expires_at > utcnow(),
-                User.active.is_(True),
-                User.is_assisted.is_(False),
+
+        def load() -> int | None:
+            return db.session.scalar(
+                select(ApiToken.user_id)
+                .join(User, User.id == ApiToken.user_id)
+                .where(
+                    ApiToken.token_hash == digest,
+                    ApiToken.expires_at > utcnow(),
+                    User.active.is_(True),
+                    User.is_assisted.is_(False),
+                )
             )
-        )
-        if for_read and ttl > 0 and user_id is not None:
-            if len(cache) >= READ_CACHE_ITEMS:
-                cache.clear()
-            cache[digest] = (time.monotonic() + ttl, user_id)
+
+        ttl = float(current_app.config.get("TOKEN_READ_CACHE_SECONDS", 30)) if for_read else 0
+        user_id = cached("api_token_reads", digest, ttl, load, keep=lambda found: found is not None)
     g.api_user_id = user_id
     return user_id
 

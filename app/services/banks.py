@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import random
 import re
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -36,6 +34,7 @@ from app.extensions import db
 from app.models.contest import Question, QuestionBank
 from app.services.framework import known_codes
 from app.services.tabular import ImportReport, Table
+from app.services.worker_cache import cached, forget
 
 LETTERS = "ABCDEF"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -348,13 +347,6 @@ class PoolQuestion(NamedTuple):
     tags: tuple[str, ...]
 
 
-_pools_lock = threading.Lock()
-
-
-def _pools() -> dict[tuple, tuple[float, list[PoolQuestion]]]:
-    return current_app.extensions.setdefault("question_pools", {})
-
-
 def question_pool(banks: list[str], tags: list[str] | None = None) -> list[PoolQuestion]:
     """``eligible_questions`` as plain tuples, cached in the process for ``QUESTION_POOL_SECONDS``.
 
@@ -364,28 +356,20 @@ def question_pool(banks: list[str], tags: list[str] | None = None) -> list[PoolQ
     frozen in the attempt (``contest_attempts.start_attempt``), like a quiz attempt that keeps the
     question version it started with.
     """
-    ttl = float(current_app.config.get("QUESTION_POOL_SECONDS", 30))
+    def load() -> list[PoolQuestion]:
+        return [
+            PoolQuestion(q.id, q.difficulty, tuple(q.options), tuple(sorted(q.correct)), q.competence_code,
+                         tuple(q.tags or ()))
+            for q in eligible_questions(banks, tags)
+        ]
+
     key = (tuple(sorted(banks)), tuple(sorted(tags or ())))
-    now = time.monotonic()
-    if ttl > 0:
-        cached = _pools().get(key)
-        if cached is not None and now - cached[0] < ttl:
-            return cached[1]
-    pool = [
-        PoolQuestion(q.id, q.difficulty, tuple(q.options), tuple(sorted(q.correct)), q.competence_code,
-                     tuple(q.tags or ()))
-        for q in eligible_questions(banks, tags)
-    ]
-    if ttl > 0:
-        with _pools_lock:
-            _pools()[key] = (now, pool)
-    return pool
+    return cached("question_pools", key, float(current_app.config.get("QUESTION_POOL_SECONDS", 30)), load)
 
 
 def forget_question_pools() -> None:
     """Drop this process's cached pools (after a bank changes in this process)."""
-    with _pools_lock:
-        _pools().clear()
+    forget("question_pools")
 
 
 def draw_questions(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, event, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +29,7 @@ from app.services.accounts import find_or_create_unit
 from app.services.contest_attempts import aware, expire_overdue
 from app.services.contest_boards import get_board, rebuild_boards, remove_from_tallies
 from app.services.localities import subtree_clause
+from app.services.worker_cache import cached, forget
 
 ROUND_FIELDS = (
     "title",
@@ -87,28 +87,22 @@ def board_round(slug: str, number: int) -> ContestRound | None:
     save or submit an attempt.
     """
     ttl = float(current_app.config.get("BOARD_ROUND_SECONDS", 5))
-    cache = current_app.extensions.setdefault("board_rounds", {})
-    key = (slug, number)
-    now = time.monotonic()
-    if ttl > 0:
-        hit = cache.get(key)
-        if hit is not None and now - hit[0] < ttl:
-            return hit[1]
-    round_ = get_round_by_slug(slug, number)
-    if round_ is None or ttl <= 0:
+
+    def load() -> ContestRound | None:
+        round_ = get_round_by_slug(slug, number)
+        if round_ is not None and ttl > 0:
+            # Detach the three loaded objects so later commits in this session cannot expire them.
+            for obj in (round_.contest.eligibility, round_.contest, round_):
+                if obj in db.session:
+                    db.session.expunge(obj)
         return round_
-    # Detach the three loaded objects so later commits in this session cannot expire them.
-    for obj in (round_.contest.eligibility, round_.contest, round_):
-        if obj in db.session:
-            db.session.expunge(obj)
-    cache[key] = (now, round_)
-    return round_
+
+    return cached("board_rounds", (slug, number), ttl, load, keep=lambda found: found is not None)
 
 
 def forget_board_rounds() -> None:
     """Drop this worker's cached board rounds (``board_round``)."""
-    if has_app_context():
-        current_app.extensions.pop("board_rounds", None)
+    forget("board_rounds")
 
 
 @event.listens_for(Session, "before_flush")
