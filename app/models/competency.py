@@ -38,6 +38,9 @@ class Evidence(db.Model):
 
     One row per (person, source, reference, competence): doing the same thing again updates it.
     ``difficulty`` is 1 (easy) to 3 (hard) where the source has one (questions), else 1.
+
+    Every reader selects by person (the unique index leads with ``user_id``) or by time
+    (``occurred_at``); no other index is kept, since a contest submit writes 30 rows at once.
     """
 
     __tablename__ = "evidence"
@@ -45,7 +48,6 @@ class Evidence(db.Model):
         UniqueConstraint(
             "user_id", "source", "ref", "competence_code", name="uq_evidence_user_source_ref_code"
         ),
-        Index("ix_evidence_user_id_competence_code", "user_id", "competence_code"),
         db.CheckConstraint(
             "source IN ('lesson', 'lesson_check', 'practice', 'contest', 'placement')", name="source_valid"
         ),

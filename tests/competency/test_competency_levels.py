@@ -92,3 +92,34 @@ def test_refresh_levels_stores_the_rule_result(ctx, make_user):
     }
     assert stored == {"2.3": 3, "4.2": 3, "1.1": 1}
     assert db.session.get(PersonLevel, user.id).level == compute_profile(user.id).overall == 3
+
+
+def test_batched_evidence_keeps_the_latest_observation_of_each_thing_across_statements(ctx, make_user):
+    """record_evidence_many writes several multi-row statements for a long list: every row lands
+    once, a repeated (ref, code) keeps its last observation, and a later batch replaces earlier ones."""
+    from datetime import timedelta
+
+    from app.models.competency import Evidence
+    from app.models.types import utcnow
+    from app.services import evidence
+    from app.services.contest_attempts import aware
+
+    user = make_user()
+    first = utcnow() - timedelta(hours=1)
+    many = evidence.BATCH * 2 + 7
+    items = [(f"question:{n}", "2.3", n % 2 == 0, 2.0) for n in range(many)]
+    items.append(("question:0", "2.3", False, 3.0))  # the same question again: the last one counts
+    evidence.record_evidence_many(user.id, items, "contest", first)
+    db.session.commit()
+    rows = {r.ref: r for r in db.session.scalars(db.select(Evidence).where(Evidence.user_id == user.id))}
+    assert len(rows) == many
+    assert (rows["question:0"].success, rows["question:0"].difficulty) == (False, 3.0)
+    assert rows["question:2"].success and not rows["question:1"].success
+
+    evidence.record_evidence_many(user.id, [("question:1", "2.3", True, 1.0)], "contest")
+    db.session.commit()
+    db.session.expire_all()
+    again = db.session.scalar(db.select(Evidence).where(Evidence.user_id == user.id, Evidence.ref == "question:1"))
+    assert (again.success, again.difficulty) == (True, 1.0)
+    assert aware(again.occurred_at) > first
+    assert db.session.scalar(db.select(db.func.count()).select_from(Evidence).where(Evidence.user_id == user.id)) == many
