@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from collections.abc import Callable
+from functools import wraps
+
+from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.api import bp
 from app.api.errors import api_error
-from app.api.tokens import token_required, token_user_id
+from app.api.tokens import bearer_digest, token_required, token_user_id, valid_token
 from app.extensions import db, limiter
-from app.models.contest import ContestAttempt
+from app.models import User
+from app.models.contest import ApiToken, ContestAttempt, ContestRound
 from app.models.types import utcnow
 from app.services import contest_attempts as attempts
 from app.services import contest_boards as boards
@@ -109,13 +113,36 @@ def api_start(slug: str, number: int):
     return jsonify(data), 201
 
 
-def _own(attempt_id: int) -> ContestAttempt | None:
-    """The caller's attempt with its round (and contest) in one query, or None."""
-    return db.session.scalar(
-        select(ContestAttempt)
-        .options(joinedload(ContestAttempt.round))
-        .where(ContestAttempt.id == attempt_id, ContestAttempt.user_id == token_user_id())
-    )
+def attempt_owner(view: Callable) -> Callable:
+    """Attempt endpoints: the caller's attempt (with its round) and the bearer-token check in one
+    query, then ``view(attempt)``; 401 JSON without a valid token, and ``view(None)`` for an
+    unknown attempt or another's (the view answers 404 after its rate limit has counted it).
+
+    The token conditions are ``tokens.valid_token``, the same as every other API call; only when
+    no attempt comes back is the token checked alone, to tell the two cases apart.
+    """
+
+    @wraps(view)
+    def wrapped(attempt_id: int):
+        digest = bearer_digest()
+        attempt = None
+        if digest is not None:
+            attempt = db.session.scalar(
+                select(ContestAttempt)
+                # The round is needed, not its contest (nor the contest's area): no more joins.
+                .options(joinedload(ContestAttempt.round).lazyload(ContestRound.contest))
+                .join(ApiToken, ApiToken.user_id == ContestAttempt.user_id)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ContestAttempt.id == attempt_id, *valid_token(digest))
+            )
+        if attempt is None:
+            if token_user_id() is None:
+                return api_error(401, "A valid bearer token is required.")
+        else:
+            g.api_user_id = attempt.user_id
+        return view(attempt)
+
+    return wrapped
 
 
 def _answers_payload() -> tuple[dict | None, int | None, str | None]:
@@ -131,9 +158,8 @@ def _answers_payload() -> tuple[dict | None, int | None, str | None]:
 
 
 @bp.put("/attempts/<int:attempt_id>/answers")
-@token_required
-def api_save(attempt_id: int):
-    attempt = _own(attempt_id)
+@attempt_owner
+def api_save(attempt: ContestAttempt | None):
     if attempt is None:
         return api_error(404, "Unknown attempt.")
     answers, prediction, error = _answers_payload()
@@ -149,10 +175,9 @@ def api_save(attempt_id: int):
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
-@token_required
+@attempt_owner
 @limiter.limit(lambda: current_app.config.get("CONTEST_SUBMIT_LIMIT", "30 per minute"), key_func=_user_key)
-def api_submit(attempt_id: int):
-    attempt = _own(attempt_id)
+def api_submit(attempt: ContestAttempt | None):
     if attempt is None:
         return api_error(404, "Unknown attempt.")
     answers, prediction, error = _answers_payload()

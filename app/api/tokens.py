@@ -36,6 +36,25 @@ def issue_token(user) -> tuple[str, ApiToken]:
     return token, row
 
 
+def bearer_digest() -> str | None:
+    """The SHA-256 of the request's ``Authorization: Bearer`` token, or None without one."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer ") and len(header) < 200:
+        return _hash(header[7:].strip())
+    return None
+
+
+def valid_token(digest: str) -> list:
+    """The conditions under which a token is valid (for a query joining ``ApiToken`` and ``User``):
+    the token exists and has not expired, and its account is active and not an assisted one."""
+    return [
+        ApiToken.token_hash == digest,
+        ApiToken.expires_at > utcnow(),
+        User.active.is_(True),
+        User.is_assisted.is_(False),
+    ]
+
+
 def token_user_id(for_read: bool = False) -> int | None:
     """The id of the active user of a valid ``Authorization: Bearer`` token, or None.
 
@@ -47,21 +66,13 @@ def token_user_id(for_read: bool = False) -> int | None:
     """
     if "api_user_id" in g:
         return g.api_user_id
-    header = request.headers.get("Authorization", "")
+    digest = bearer_digest()
     user_id = None
-    if header.startswith("Bearer ") and len(header) < 200:
-        digest = _hash(header[7:].strip())
+    if digest is not None:
 
         def load() -> int | None:
             return db.session.scalar(
-                select(ApiToken.user_id)
-                .join(User, User.id == ApiToken.user_id)
-                .where(
-                    ApiToken.token_hash == digest,
-                    ApiToken.expires_at > utcnow(),
-                    User.active.is_(True),
-                    User.is_assisted.is_(False),
-                )
+                select(ApiToken.user_id).join(User, User.id == ApiToken.user_id).where(*valid_token(digest))
             )
 
         ttl = float(current_app.config.get("TOKEN_READ_CACHE_SECONDS", 30)) if for_read else 0

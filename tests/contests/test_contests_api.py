@@ -160,3 +160,29 @@ def test_a_board_read_reuses_a_checked_token_but_writes_always_check_it(app, cli
         assert "me" in client.get(url, headers=headers).get_json()  # still trusted for reads
         app.config["TOKEN_READ_CACHE_SECONDS"] = 0
         assert "me" not in client.get(url, headers=headers).get_json()
+
+
+def test_saving_and_submitting_need_the_owners_valid_token(app, client, register, world):
+    """The attempt endpoints check the token and load the attempt together: another person's
+    attempt is 404, and a missing, forged or expired token, or a deactivated owner, is 401."""
+    from app.models import User
+
+    owner, other = register(name="Lý Văn Chủ"), register(name="Lý Thị Khác")
+    with time_machine.travel(NOW, tick=False):
+        mine, theirs = _token(client, owner), _token(client, other)
+        attempt_id = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=mine).get_json()["id"]
+        save, submit = f"/api/v1/attempts/{attempt_id}/answers", f"/api/v1/attempts/{attempt_id}/submit"
+        body = {"answers": {}}
+        assert client.put(save, headers=theirs, json=body).status_code == 404
+        assert client.post(submit, headers=theirs, json=body).status_code == 404
+        assert client.post("/api/v1/attempts/999999/submit", headers=mine, json=body).status_code == 404
+        assert client.put(save, json=body).status_code == 401
+        assert client.post(submit, headers={"Authorization": "Bearer forged"}, json=body).status_code == 401
+        assert client.put(save, headers=mine, json=body).status_code == 200
+    with time_machine.travel(NOW + timedelta(days=31), tick=False):
+        assert client.put(save, headers=mine, json=body).status_code == 401  # the token expired
+    with time_machine.travel(NOW, tick=False):
+        with app.app_context():
+            db.session.get(User, owner.id).active = False
+            db.session.commit()
+        assert client.post(submit, headers=mine, json=body).status_code == 401
