@@ -220,7 +220,8 @@ def api_leaderboard(slug: str, number: int):
         locality = get_by_code(request.args["locality"][:20])
         if locality is None:
             return api_error(400, "Unknown locality code.")
-    entries, total = boards.round_board(round_, grp, offset, limit, locality)
+    user_id = token_user_id(for_read=True)
+    entries, total, own = boards.board_page(round_, grp, offset, limit, locality, viewer=user_id)
     data = {
         "group": grp,
         "final": round_.finalized_at is not None,
@@ -238,9 +239,8 @@ def api_leaderboard(slug: str, number: int):
             for e in entries
         ],
     }
-    user_id = token_user_id(for_read=True)
     if user_id is not None:
-        data["me"] = {"rank": boards.own_rank(round_, grp, user_id)}
+        data["me"] = {"rank": own}
     return jsonify(data)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.api import bp
 from app.api.errors import api_error
+from app.database import get_redis
 from app.extensions import db, limiter
 from app.models import User
 from app.models.contest import ApiToken
@@ -59,10 +60,12 @@ def token_user_id(for_read: bool = False) -> int | None:
     """The id of the active user of a valid ``Authorization: Bearer`` token, or None.
 
     One narrow indexed query (no ORM objects): the hot contest endpoints need only the id. With
-    ``for_read`` (a public board adding the caller's own rank, nothing written or private) a
-    worker reuses a token it found valid for ``TOKEN_READ_CACHE_SECONDS`` (default 30), so such a
-    read needs no SQL; a token that expires or an account deactivated meanwhile can still see its
-    own rank for that long. Starting, saving and submitting always check the database.
+    ``for_read`` (a public board adding the caller's own rank, nothing written or private) a token
+    found valid in the last ``TOKEN_READ_CACHE_SECONDS`` (default 30) is trusted without SQL: with
+    Redis, a copy every worker shares (``remember_read``; one GET), so a reader is checked in SQL
+    once per period, not once per worker; without Redis, the worker's own copy. A token that expires or
+    an account deactivated meanwhile can still see its own rank for that long. Starting, saving
+    and submitting always check the database.
     """
     if "api_user_id" in g:
         return g.api_user_id
@@ -76,8 +79,35 @@ def token_user_id(for_read: bool = False) -> int | None:
             )
 
         ttl = float(current_app.config.get("TOKEN_READ_CACHE_SECONDS", 30)) if for_read else 0
-        user_id = cached("api_token_reads", digest, ttl, load, keep=lambda found: found is not None)
+        if ttl > 0 and get_redis() is not None:
+            user_id = _shared_read(digest, load)
+        else:
+            user_id = cached("api_token_reads", digest, ttl, load, keep=lambda found: found is not None)
     g.api_user_id = user_id
+    return user_id
+
+
+def _read_key(digest: str) -> str:
+    return f"cds:token-read:{digest}"
+
+
+def remember_read(digest: str, user_id: int) -> None:
+    """Let every worker trust this checked token for board reads (Redis, for
+    ``TOKEN_READ_CACHE_SECONDS``); nothing without Redis or with the setting at 0."""
+    client = get_redis()
+    ttl = int(current_app.config.get("TOKEN_READ_CACHE_SECONDS", 30))
+    if client is not None and ttl > 0:
+        client.set(_read_key(digest), user_id, ex=ttl)
+
+
+def _shared_read(digest: str, load: Callable[[], int | None]) -> int | None:
+    """The user id of a token a worker checked recently (Redis), else ``load()`` and share it."""
+    found = get_redis().get(_read_key(digest))
+    if found is not None:
+        return int(found)
+    user_id = load()
+    if user_id is not None:
+        remember_read(digest, user_id)
     return user_id
 
 
@@ -114,6 +144,7 @@ def auth_token():
         return api_error(401, "Wrong login or password.")
     token, row = issue_token(user)
     db.session.commit()
+    remember_read(row.token_hash, user.id)  # a new token is valid: its first board read needs no SQL
     return jsonify(
         {"token": token, "token_type": "Bearer", "expires_at": aware(row.expires_at).isoformat()}
     ), 201

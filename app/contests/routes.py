@@ -254,12 +254,12 @@ def board(slug: str, number: int):
     grp = _group_arg(contest)
     page = max(1, request.args.get("page", 1, type=int))
     locality = get_by_code(request.args.get("locality", "")[:20]) if request.args.get("locality") else None
-    entries, total = boards.round_board(round_, grp, (page - 1) * PAGE_SIZE, PAGE_SIZE, locality)
-    rank = None
+    viewer = None
     if current_user.is_authenticated:
         entry = contest_service.entry_of(contest, current_user.id)
         if entry and entry.grp == grp:
-            rank = boards.own_rank(round_, grp, current_user.id)
+            viewer = current_user.id
+    entries, total, rank = boards.board_page(round_, grp, (page - 1) * PAGE_SIZE, PAGE_SIZE, locality, viewer)
     return render_template(
         "contests/board.html",
         contest=contest,

@@ -153,8 +153,14 @@ return 0
 """
 
     # One page in one round-trip: total, then members, packed scores and shown rows, each list
-    # joined into one string (cheap to parse for a page of 100–200 rows).
+    # joined into one string (cheap to parse for a page of 100–200 rows), then the position of
+    # the viewer ARGV[3] (0-based, -1 when absent or no viewer).
     PAGE = """
+local me = -1
+if ARGV[3] ~= '' then
+  local at = redis.call('ZRANK', KEYS[1], ARGV[3])
+  if at then me = at end
+end
 local rows = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'WITHSCORES')
 local members, scores = {}, {}
 for i = 1, #rows, 2 do
@@ -167,7 +173,7 @@ if #members > 0 then
   for i = 1, #members do shown[i] = values[i] or '' end
 end
 return {redis.call('ZCARD', KEYS[1]), table.concat(members, ','), table.concat(scores, ','),
-        table.concat(shown, '\\n')}
+        table.concat(shown, '\\n'), me}
 """
 
     def __init__(self, client):
@@ -218,16 +224,18 @@ return {redis.call('ZCARD', KEYS[1]), table.concat(members, ','), table.concat(s
         return [int(m) for m in members], total
 
     def page_entries(
-        self, round_: ContestRound, grp: str, offset: int, limit: int
-    ) -> tuple[list[BoardEntry], int]:
-        """A public page straight from Redis (ZRANGE WITHSCORES + HMGET + ZCARD in one round-trip);
-        members missing from the hash (or described with another score) are read from SQL once."""
+        self, round_: ContestRound, grp: str, offset: int, limit: int, viewer: int | None = None
+    ) -> tuple[list[BoardEntry], int, int | None]:
+        """A public page straight from Redis, with the total and ``viewer``'s rank (ZRANK + ZRANGE
+        WITHSCORES + HMGET + ZCARD in one round-trip); members missing from the hash (or described
+        with another score) are read from SQL once."""
         key, names = self.key(round_.id, grp), self.names_key(round_.id, grp)
-        total, joined_members, joined_scores, joined_shown = self._script("PAGE")(
-            keys=[key, names], args=[offset, offset + limit - 1]
+        total, joined_members, joined_scores, joined_shown, me = self._script("PAGE")(
+            keys=[key, names], args=[offset, offset + limit - 1, "" if viewer is None else self.member(viewer)]
         )
+        own = None if me < 0 else me + 1
         if not joined_members:
-            return [], total
+            return [], total, own
         members = list(zip(joined_members.split(","), (float(x) for x in joined_scores.split(",")), strict=True))
         values = joined_shown.split("\n")
         out: list[BoardEntry | None] = []
@@ -261,7 +269,7 @@ return {redis.call('ZCARD', KEYS[1]), table.concat(members, ','), table.concat(s
                     )
             for member, value in fill.items():
                 self.client.hsetnx(names, member, value)
-        return [e for e in out if e is not None], total
+        return [e for e in out if e is not None], total, own
 
     def rank_of(self, round_: ContestRound, grp: str, user_id: int) -> int | None:
         rank = self.client.zrank(self.key(round_.id, grp), self.member(user_id))
@@ -365,14 +373,34 @@ def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list
 def round_board(
     round_: ContestRound, grp: str, offset: int = 0, limit: int = 50, locality: Locality | None = None
 ) -> tuple[list[BoardEntry], int]:
-    """One page of a round's board for ``grp`` and its total.
+    """One page of a round's board for ``grp`` and its total (``board_page`` without a viewer)."""
+    entries, total, _own = board_page(round_, grp, offset, limit, locality)
+    return entries, total
 
-    Finalized rounds show the frozen final ranking; open rounds the live one (Redis or SQL). With
-    ``locality`` the board is restricted to that subtree (read from SQL) and ranks are positions
-    within it.
+
+def board_page(
+    round_: ContestRound,
+    grp: str,
+    offset: int = 0,
+    limit: int = 50,
+    locality: Locality | None = None,
+    viewer: int | None = None,
+) -> tuple[list[BoardEntry], int, int | None]:
+    """One page of a round's board for ``grp``, its total, and ``viewer``'s own rank (None without
+    a viewer or when the viewer has no result).
+
+    Finalized rounds show the frozen final ranking; open rounds the live one (Redis or SQL; with
+    Redis the page and the viewer's rank are one round-trip). With ``locality`` the board is
+    restricted to that subtree (read from SQL) and ranks are positions within it; the viewer's
+    rank stays the one on the whole board (``own_rank``).
     """
     limit = max(1, min(limit, 200))
     offset = max(0, offset)
+    if round_.finalized_at is None and locality is None:
+        board = get_board()
+        if isinstance(board, RedisBoard):
+            return board.page_entries(round_, grp, offset, limit, viewer)
+    own = None if viewer is None else own_rank(round_, grp, viewer)
     if round_.finalized_at is not None and locality is None:
         frozen = and_(F.round_id == round_.id, F.grp == grp)
         ids = list(
@@ -381,7 +409,7 @@ def round_board(
             )
         )
         total = db.session.scalar(select(func.count()).select_from(F).where(frozen)) or 0
-        return _entries(round_, ids, offset + 1), total
+        return _entries(round_, ids, offset + 1), total, own
     if round_.finalized_at is not None or locality is not None:
         where = [_live_filter(round_, grp)]
         if locality is not None:
@@ -398,12 +426,9 @@ def round_board(
         if locality is not None:
             for i, entry in enumerate(entries):
                 entry.rank = offset + 1 + i
-        return entries, total
-    board = get_board()
-    if isinstance(board, RedisBoard):
-        return board.page_entries(round_, grp, offset, limit)
-    ids, total = board.page(round_, grp, offset, limit)
-    return _entries(round_, ids, offset + 1), total
+        return entries, total, own
+    ids, total = get_board().page(round_, grp, offset, limit)
+    return _entries(round_, ids, offset + 1), total, own
 
 
 def own_rank(round_: ContestRound, grp: str, user_id: int) -> int | None:

@@ -114,7 +114,8 @@ def test_batched_evidence_keeps_the_latest_observation_of_each_thing_across_stat
     rows = {r.ref: r for r in db.session.scalars(db.select(Evidence).where(Evidence.user_id == user.id))}
     assert len(rows) == many
     assert (rows["question:0"].success, rows["question:0"].difficulty) == (False, 3.0)
-    assert rows["question:2"].success and not rows["question:1"].success
+    assert rows["question:2"].success
+    assert not rows["question:1"].success
 
     evidence.record_evidence_many(user.id, [("question:1", "2.3", True, 1.0)], "contest")
     db.session.commit()

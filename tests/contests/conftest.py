@@ -117,3 +117,20 @@ def register(app, make_user):
 def right_answers(attempt) -> dict:
     """Answers choosing the right option (index 0) for every drawn question."""
     return {str(item["id"]): [0] for item in attempt.questions}
+
+
+@pytest.fixture
+def redis_client(app):
+    """The configured Redis, else a local one on db 12 when reachable (else the test is skipped)."""
+    client = app.extensions.get("redis")
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/12", decode_responses=True, socket_timeout=2)
+        try:
+            client.ping()
+        except redis.RedisError:
+            pytest.skip("no Redis server on 127.0.0.1:6379")
+        client.flushdb()
+    yield client
+    client.flushdb()

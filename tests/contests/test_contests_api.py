@@ -159,7 +159,10 @@ def test_a_board_read_reuses_a_checked_token_but_writes_always_check_it(app, cli
         assert start.status_code == 401
         assert "me" in client.get(url, headers=headers).get_json()  # still trusted for reads
         app.config["TOKEN_READ_CACHE_SECONDS"] = 0
-        assert "me" not in client.get(url, headers=headers).get_json()
+        try:
+            assert "me" not in client.get(url, headers=headers).get_json()
+        finally:
+            app.config["TOKEN_READ_CACHE_SECONDS"] = 30
 
 
 def test_saving_and_submitting_need_the_owners_valid_token(app, client, register, world):
@@ -186,3 +189,49 @@ def test_saving_and_submitting_need_the_owners_valid_token(app, client, register
             db.session.get(User, owner.id).active = False
             db.session.commit()
         assert client.post(submit, headers=mine, json=body).status_code == 401
+
+
+def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, client, register, world, redis_client):
+    """Own-rank reads share the token check through Redis: a new token (login) or one worker's
+    check lets every worker skip the token query for TOKEN_READ_CACHE_SECONDS, and the page and the
+    caller's rank come back together; saving and submitting still query the token every time."""
+    from sqlalchemy import event
+
+    from app.api.tokens import _hash
+    from app.services.worker_cache import forget
+
+    app.extensions["redis"] = redis_client  # the SQLite pass too: a local Redis
+    token_queries = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "FROM api_tokens" in statement or "JOIN api_tokens" in statement:
+            token_queries.append(statement)
+
+    person = register(name="Mai Thị Chia")
+    url = "/api/v1/contests/cuoc-thi/rounds/1/leaderboard?group=citizen&limit=10"
+    engine = None
+    try:
+        with time_machine.travel(NOW, tick=False):
+            headers = _token(client, person)
+            key = f"cds:token-read:{_hash(headers['Authorization'].split()[1])}"
+            assert redis_client.get(key) == str(person.id)
+            assert 0 < redis_client.ttl(key) <= 30
+            attempt = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers).get_json()
+            answers = {str(q["id"]): [0] for q in attempt["questions"]}
+            with app.app_context():
+                engine = db.engine
+            event.listen(engine, "before_cursor_execute", count)
+            client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers, json={"answers": answers})
+            assert len(token_queries) == 1  # a write always checks
+            token_queries.clear()
+            forget("api_token_reads")  # as if another worker served the read
+            assert client.get(url, headers=headers).get_json()["me"] == {"rank": 1}
+            assert token_queries == []
+            redis_client.delete(key)  # expired: the next read checks once and shares it again
+            assert client.get(url, headers=headers).get_json()["me"] == {"rank": 1}
+            assert len(token_queries) == 1
+            assert redis_client.get(key) == str(person.id)
+    finally:
+        if engine is not None and event.contains(engine, "before_cursor_execute", count):
+            event.remove(engine, "before_cursor_execute", count)
+        app.extensions["redis"] = None if app.config.get("REDIS_URL") is None else redis_client

@@ -232,23 +232,6 @@ def _generate(round_id: int, n: int, seed: int) -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def redis_client(app):
-    """The configured Redis, else a local one on db 12 when reachable (else the test is skipped)."""
-    client = app.extensions.get("redis")
-    if client is None:
-        import redis
-
-        client = redis.Redis.from_url("redis://127.0.0.1:6379/12", decode_responses=True, socket_timeout=2)
-        try:
-            client.ping()
-        except redis.RedisError:
-            pytest.skip("no Redis server on 127.0.0.1:6379")
-        client.flushdb()
-    yield client
-    client.flushdb()
-
-
 @pytest.mark.parametrize(
     "criteria", [["score", "prediction", "duration", "submitted"], ["score", "submitted", "duration"]]
 )
@@ -297,7 +280,7 @@ def test_redis_public_page_shows_the_same_rows_as_sql_and_drops_a_changed_row(ap
         ids, total = red.page(round_, "citizen", 5, 20)
         expected = boards._entries(round_, ids, 6)
         for _pass in range(2):  # first read fills the shown rows from SQL, the second reads Redis only
-            entries, red_total = red.page_entries(round_, "citizen", 5, 20)
+            entries, red_total, _own = red.page_entries(round_, "citizen", 5, 20)
             assert red_total == total
             assert [(e.rank, e.user_id, e.name, e.locality, e.score, e.duration_ms) for e in entries] == [
                 (e.rank, e.user_id, e.name, e.locality, e.score, e.duration_ms) for e in expected
@@ -313,7 +296,7 @@ def test_redis_public_page_shows_the_same_rows_as_sql_and_drops_a_changed_row(ap
         db.session.commit()
         red.record(round_, best)
         assert redis_client.hget(red.names_key(round_.id, "citizen"), red.member(ids[3])) is None
-        entries, _total = red.page_entries(round_, "citizen", 0, 200)
+        entries, _total, _own = red.page_entries(round_, "citizen", 0, 200)
         mine = next(e for e in entries if e.user_id == ids[3])
         assert (mine.score, mine.duration_ms) == (5, 1)
         assert mine.rank == red.rank_of(round_, "citizen", ids[3])
