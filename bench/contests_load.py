@@ -554,11 +554,11 @@ def main() -> None:
         readers = data["readers"]
         wrk_phase("top-100 board (GET)", port, [f"GET\t{base}/leaderboard?limit=100&offset=0\t\t"],
                   args.read_connections, args.seconds, True)
-        wrk_phase(
-            "top-10 + own rank (GET)", port,
-            [f"GET\t{base}/leaderboard?limit=10\t{token}\t" for _uid, token in readers],
-            args.read_connections, args.seconds, True,
-        )
+        own = [f"GET\t{base}/leaderboard?limit=10\t{token}\t" for _uid, token in readers]
+        # Each reader's first read checks the token in SQL (and shares it through Redis for
+        # TOKEN_READ_CACHE_SECONDS); a reader who comes back within that time needs no SQL.
+        wrk_phase("top-10 + own rank, 1st read", port, own, args.read_connections, args.seconds, False)
+        wrk_phase("top-10 + own rank (GET)", port, own, args.read_connections, args.seconds, True)
         wrk_phase("locality board (GET)", port, [f"GET\t{base}/localities?parent=80\t\t"],
                   args.read_connections, args.seconds, True)
     finally:

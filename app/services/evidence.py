@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, column, func, select
 
 from app.database import dialect_insert, execute_compiled
 from app.extensions import db
@@ -36,47 +36,95 @@ def record_evidence(user_id: int, codes: list[str] | tuple[str, ...], source: st
 def record_evidence_many(user_id: int, items: list[tuple[str, str, bool, float]], source: str,
                          at: datetime | None = None) -> None:
     """Batched ``record_evidence``: ``items`` are ``(ref, code, success, difficulty)``; one
-    ``INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE`` per ``BATCH`` rows (PostgreSQL and
-    SQLite), same semantics: the latest observation of ``(user, source, ref, code)`` replaces the
-    earlier one (caller commits).
+    ``INSERT ... ON CONFLICT DO UPDATE`` for all of them, same semantics: the latest observation
+    of ``(user, source, ref, code)`` replaces the earlier one (caller commits).
 
-    One multi-row statement rather than an executemany: the contest submit records 30 rows, and 30
-    pipelined executions cost the database and the driver ~3 ms more than one statement.
+    One statement rather than an executemany (the contest submit records 30 rows; 30 pipelined
+    executions cost the database and the driver more). On PostgreSQL the rows arrive as four
+    arrays (``unnest``), so the statement has 7 parameters whatever the count, and psycopg reuses
+    its parsed and prepared form; on SQLite as ``VALUES (...), (...)`` rows, ``BATCH`` at a time.
     """
     if source not in EVIDENCE_SOURCES:
         raise ValueError(f"unknown evidence source {source}")
     at = at or utcnow()
-    rows: dict[tuple[str, str], dict] = {}
+    rows: dict[tuple[str, str], tuple[bool, float]] = {}
     for ref, code, success, difficulty in items:
-        rows[(ref[:120], code)] = {"user_id": user_id, "competence_code": code, "source": source,
-                                   "ref": ref[:120], "success": bool(success),
-                                   "difficulty": float(difficulty), "occurred_at": at}
+        rows[(ref[:120], code)] = (bool(success), float(difficulty))
     if not rows:
         return
-    if db.session.get_bind().dialect.name not in ("postgresql", "sqlite"):  # pragma: no cover
-        for (ref, code), row in rows.items():
-            record_evidence(user_id, [code], source, ref, row["success"], row["difficulty"], at)
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover
+        for (ref, code), (success, difficulty) in rows.items():
+            record_evidence(user_id, [code], source, ref, success, difficulty, at)
         return
     # A fixed order so that concurrent batches of one person lock rows in the same order.
-    ordered = [rows[key] for key in sorted(rows)]
-    for start in range(0, len(ordered), BATCH):
-        batch = ordered[start : start + BATCH]
-        params = {f"{name}_{i}": row[name] for i, row in enumerate(batch) for name in _COLUMNS}
-        execute_compiled(("evidence-upsert", len(batch)), partial(_upsert, rows=len(batch)), params)
+    keys = sorted(rows)
+    if dialect == "postgresql":
+        execute_compiled("evidence-upsert", _upsert_arrays, {
+            "user_id": user_id, "source": source, "occurred_at": at,
+            "refs": [ref for ref, _code in keys], "codes": [code for _ref, code in keys],
+            "successes": [rows[key][0] for key in keys], "difficulties": [rows[key][1] for key in keys],
+        })
+        return
+    for start in range(0, len(keys), BATCH):
+        batch = keys[start : start + BATCH]
+        params = {"user_id": user_id, "source": source, "occurred_at": at}
+        for i, (ref, code) in enumerate(batch):
+            params.update({f"ref_{i}": ref, f"code_{i}": code, f"success_{i}": rows[(ref, code)][0],
+                           f"difficulty_{i}": rows[(ref, code)][1]})
+        execute_compiled(("evidence-upsert", len(batch)), partial(_upsert_values, rows=len(batch)), params)
 
 
-BATCH = 200  # rows per statement: 1,400 parameters, far below SQLite's limit
-_COLUMNS = ["user_id", "competence_code", "source", "ref", "success", "difficulty", "occurred_at"]
+BATCH = 200  # SQLite rows per statement: ~800 parameters, far below its limit
 
 
-def _upsert(dialect: str, rows: int):
-    """The upsert of ``rows`` evidence rows, parameters named ``<column>_<row>``."""
-    table = Evidence.__table__
-    stmt = dialect_insert(dialect)(Evidence).values(
-        [{name: bindparam(f"{name}_{i}", type_=table.c[name].type) for name in _COLUMNS} for i in range(rows)]
-    )
+def _on_conflict(stmt):
+    """The one rule of both statements: the latest observation replaces the earlier one."""
     return stmt.on_conflict_do_update(
         index_elements=["user_id", "source", "ref", "competence_code"],
         set_={"success": stmt.excluded.success, "difficulty": stmt.excluded.difficulty,
               "occurred_at": stmt.excluded.occurred_at},
     )
+
+
+def _constants() -> dict:
+    table = Evidence.__table__
+    return {name: bindparam(name, type_=table.c[name].type) for name in ("user_id", "source", "occurred_at")}
+
+
+def _upsert_arrays(dialect: str):
+    """PostgreSQL: ``INSERT ... SELECT ... FROM unnest(refs, codes, successes, difficulties)``."""
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    table = Evidence.__table__
+    arrays = func.unnest(
+        *(bindparam(name, type_=ARRAY(table.c[column].type))
+          for name, column in (("refs", "ref"), ("codes", "competence_code"), ("successes", "success"),
+                               ("difficulties", "difficulty")))
+    ).table_valued(
+        column("ref", table.c.ref.type), column("competence_code", table.c.competence_code.type),
+        column("success", table.c.success.type), column("difficulty", table.c.difficulty.type),
+    ).render_derived(name="observed")
+    fixed = _constants()
+    source = select(
+        fixed["user_id"], arrays.c.competence_code, fixed["source"], arrays.c.ref, arrays.c.success,
+        arrays.c.difficulty, fixed["occurred_at"],
+    )
+    return _on_conflict(dialect_insert(dialect)(Evidence).from_select(_COLUMNS, source))
+
+
+def _upsert_values(dialect: str, rows: int):
+    """SQLite: ``INSERT ... VALUES (...), (...)`` of ``rows`` rows, parameters named ``<name>_<row>``."""
+    table = Evidence.__table__
+    fixed = _constants()
+    values = [
+        {**fixed, "ref": bindparam(f"ref_{i}", type_=table.c.ref.type),
+         "competence_code": bindparam(f"code_{i}", type_=table.c.competence_code.type),
+         "success": bindparam(f"success_{i}", type_=table.c.success.type),
+         "difficulty": bindparam(f"difficulty_{i}", type_=table.c.difficulty.type)}
+        for i in range(rows)
+    ]
+    return _on_conflict(dialect_insert(dialect)(Evidence).values(values))
+
+
+_COLUMNS = ["user_id", "competence_code", "source", "ref", "success", "difficulty", "occurred_at"]
