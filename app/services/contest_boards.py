@@ -370,14 +370,6 @@ def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list
     return out
 
 
-def round_board(
-    round_: ContestRound, grp: str, offset: int = 0, limit: int = 50, locality: Locality | None = None
-) -> tuple[list[BoardEntry], int]:
-    """One page of a round's board for ``grp`` and its total (``board_page`` without a viewer)."""
-    entries, total, _own = board_page(round_, grp, offset, limit, locality)
-    return entries, total
-
-
 def board_page(
     round_: ContestRound,
     grp: str,

@@ -68,7 +68,7 @@ def test_final_ranking_follows_the_organizers_criteria_order(app, world, registe
         assert prizes[expected[1]] == prizes[expected[2]] == "Nhì"
         assert prizes[expected[3]] is None
         # The final board is the frozen ranking.
-        entries, total = boards.round_board(round_, "citizen")
+        entries, total, _own = boards.board_page(round_, "citizen")
         assert [e.user_id for e in entries] == [people[k].id for k in expected]
         assert total == 4
 
@@ -118,7 +118,7 @@ def test_finalize_writes_one_rank_per_participant_per_group_without_voided_and_r
         assert [row[:3] for row in _final(rid) if row[0] == "citizen"] == [("citizen", 2, citizens[1].id)]
         assert boards.own_rank(round_, "citizen", citizens[0].id) is None
         assert boards.own_rank(round_, "citizen", citizens[1].id) == 2
-        entries, total = boards.round_board(round_, "citizen")
+        entries, total, _own = boards.board_page(round_, "citizen")
         assert ([e.user_id for e in entries], total) == ([citizens[1].id], 1)
         # Finalizing again replaces every earlier rank.
         assert contests.finalize_round(round_, now=NOW + timedelta(days=9)) == 3
@@ -139,7 +139,7 @@ def test_live_board_ignores_prediction_and_breaks_ties_by_duration_then_submissi
         _take(world["round_id"], people["B"].id, 5, 50, 60, None)  # same duration as C, later
         _take(world["round_id"], people["C"].id, 5, 20, 60, 999)
         round_ = db.session.get(ContestRound, world["round_id"])
-        entries, total = boards.round_board(round_, "citizen")
+        entries, total, _own = boards.board_page(round_, "citizen")
         assert [e.user_id for e in entries] == [people[k].id for k in "CBA"]
         assert boards.own_rank(round_, "citizen", people["A"].id) == 3
         assert entries[0].name == "Nguyễn V. N"

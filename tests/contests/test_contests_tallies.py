@@ -100,12 +100,12 @@ def test_a_commune_moved_by_the_locality_import_moves_its_results_on_subtree_boa
     with app.app_context():
         round_ = db.session.get(ContestRound, world["round_id"])
         _take(round_, person.id, right=3, seconds=0)
-        assert boards.round_board(round_, "citizen", locality=get_by_code("901"))[1] == 1
+        assert boards.board_page(round_, "citizen", locality=get_by_code("901"))[1] == 1
         data = "code,name,type,parent_code\n90101,Xã Tân Thành,Xã,902\n".encode()
         report = import_localities(read_table(data, "move.csv", IMPORT_COLUMNS))
         assert not report.errors
         db.session.commit()
         round_ = db.session.get(ContestRound, world["round_id"])
-        assert boards.round_board(round_, "citizen", locality=get_by_code("901"))[1] == 0
-        assert boards.round_board(round_, "citizen", locality=get_by_code("902"))[1] == 1
+        assert boards.board_page(round_, "citizen", locality=get_by_code("901"))[1] == 0
+        assert boards.board_page(round_, "citizen", locality=get_by_code("902"))[1] == 1
         assert contest_service.participants_in(get_by_code("902"), round_) == 1
