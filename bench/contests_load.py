@@ -611,6 +611,12 @@ def finalize_only() -> None:
 
     app = make_app()
     with app.app_context():
+        partitioned = db.session.scalar(
+            text("SELECT relkind = 'p' FROM pg_class WHERE relname = 'contest_final_ranks'")
+        )
+        if partitioned is False:  # seeded before migration 0009: recreate it partitioned
+            db.session.execute(text("DROP TABLE contest_final_ranks"))
+            db.session.commit()
         db.create_all()
         db.session.execute(
             text(
@@ -632,8 +638,8 @@ def finalize_only() -> None:
     import psycopg
 
     with psycopg.connect((PG + DB_NAME).replace("+psycopg", ""), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE contest_final_ranks")
-        conn.execute("ANALYZE contest_best_results")
+        conn.execute("VACUUM ANALYZE contest_best_results")
+        conn.execute("CHECKPOINT")
     with app.app_context():
         time_finalize(round_id, times=2)
     log("done")

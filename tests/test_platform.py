@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import Locality, User
@@ -94,8 +94,9 @@ def test_demo_seed_is_idempotent(runner, app):
         assert [(g.role, g.locality.code) for g in manager.grants] == [("manager", "70")]
 
 
-def test_migrations_build_the_schema_and_match_the_models(tmp_path, app):
-    """`flask db upgrade` on an empty database, then `flask db check` finds no difference."""
+def _scratch_database(tmp_path, app) -> tuple[str, list[str], dict]:
+    """An empty database for migration runs (a SQLite file, or a scratch PostgreSQL schema),
+    the ``flask`` command and its environment."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'migrated.db'}"
@@ -107,9 +108,55 @@ def test_migrations_build_the_schema_and_match_the_models(tmp_path, app):
         sep = "&" if "?" in url else "?"
         url = f"{url}{sep}options=-csearch_path%3Dmigcheck"
     env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi.py", "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
-    flask = [sys.executable, "-m", "flask"]
+    return url, [sys.executable, "-m", "flask"], env
+
+
+def test_migrations_build_the_schema_and_match_the_models(tmp_path, app):
+    """`flask db upgrade` on an empty database, then `flask db check` finds no difference."""
+    _url, flask, env = _scratch_database(tmp_path, app)
     upgrade = subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert upgrade.returncode == 0, upgrade.stderr[-2000:]
     check = subprocess.run([*flask, "db", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
     assert "No new upgrade operations detected" in check.stdout + check.stderr
+
+
+def test_frozen_ranks_survive_the_migration_to_partitions_and_back(tmp_path, app):
+    """Migration 0009 (final ranks partitioned by round on PostgreSQL) keeps every frozen rank,
+    upgrading and downgrading, and the upgraded table takes a finalize's partitions."""
+    from sqlalchemy import create_engine
+
+    url, flask, env = _scratch_database(tmp_path, app)
+
+    def migrate(*args):
+        done = subprocess.run([*flask, "db", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    rows = [(1, "citizen", 1, 11, "Nhất"), (1, "citizen", 2, 12, None), (2, "official", 1, 11, None)]
+    engine = create_engine(url)
+    migrate("upgrade", "0008")
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO contest_final_ranks VALUES (:r, :g, :k, :u, :p)"),
+            [dict(zip("rgkup", row, strict=True)) for row in rows],
+        )
+
+    def frozen():
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text("SELECT * FROM contest_final_ranks ORDER BY 1, 2, 3"))]
+
+    migrate("upgrade")
+    assert frozen() == rows
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            kind = conn.scalar(text("SELECT relkind FROM pg_class WHERE oid = 'contest_final_ranks'::regclass"))
+            parts = conn.scalar(
+                text("SELECT count(*) FROM pg_inherits WHERE inhparent = 'contest_final_ranks'::regclass")
+            )
+        assert (kind, parts) == ("p", 2)  # one partition per round
+    migrate("check")  # the partitions are not taken for tables missing from the models
+    migrate("downgrade", "0008")
+    assert frozen() == rows
+    migrate("upgrade")
+    assert frozen() == rows
+    engine.dispose()

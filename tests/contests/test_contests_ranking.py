@@ -132,6 +132,62 @@ def test_finalize_writes_one_rank_per_participant_per_group_without_voided_and_r
         assert boards.own_rank(round_, "citizen", citizens[1].id) == 1
 
 
+def _partitions():
+    """{round id: number of partitions} of contest_final_ranks on PostgreSQL; None on SQLite."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    rows = db.session.execute(
+        db.text(
+            "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'contest_final_ranks'::regclass"
+        )
+    ).scalars()
+    counts: dict[int, int] = {}
+    for bound in rows:  # "FOR VALUES IN (7)"
+        round_id = int(bound.rsplit("(", 1)[1].rstrip(")"))
+        counts[round_id] = counts.get(round_id, 0) + 1
+    return counts
+
+
+def test_finalizing_one_round_again_keeps_the_other_rounds_frozen_ranks(app, world, register):
+    people = _people(register, 3)
+    with app.app_context():
+        first = db.session.get(ContestRound, world["round_id"])
+        second = ContestRound(
+            contest_id=first.contest_id, number=2, title="Tuần 2", opens_at=first.opens_at,
+            closes_at=first.closes_at, question_count=5, draw=first.draw, time_limit_seconds=600,
+            attempts_allowed=1, prediction_enabled=True, prizes=[{"label": "Nhất", "count": 1}],
+        )
+        db.session.add(second)
+        db.session.commit()
+        ids = (first.id, second.id)
+        for i, person in enumerate(people):
+            _take(ids[0], person.id, 5 - i, i * 10, 60, 1)
+            _take(ids[1], person.id, 3 + i, i * 10, 60, 1)
+        later = NOW + timedelta(days=8)
+        for rid in ids:
+            assert contests.finalize_round(db.session.get(ContestRound, rid), now=later) == 3
+            db.session.commit()
+        second_ranks = _final(ids[1])
+        assert [row[2] for row in second_ranks] == [p.id for p in reversed(people)]
+        # A participant of round 1 is voided; round 1 is finalized again, twice.
+        db.session.execute(
+            db.update(ContestBestResult)
+            .where(ContestBestResult.round_id == ids[0], ContestBestResult.user_id == people[0].id)
+            .values(voided=True)
+        )
+        for _ in range(2):
+            assert contests.finalize_round(db.session.get(ContestRound, ids[0]), now=later) == 2
+            db.session.commit()
+        assert _final(ids[0]) == [
+            ("citizen", 1, people[1].id, "Nhất"),
+            ("citizen", 2, people[2].id, "Nhì"),
+        ]
+        assert _final(ids[1]) == second_ranks
+        # On PostgreSQL each finalized round has exactly one partition of the frozen ranks.
+        assert _partitions() in (None, {ids[0]: 1, ids[1]: 1})
+
+
 def test_live_board_ignores_prediction_and_breaks_ties_by_duration_then_submission(app, world, register):
     people = dict(zip("ABC", _people(register, 3), strict=True))
     with app.app_context():
