@@ -397,7 +397,9 @@ def _replace_final_ranks(round_id: int, selects: list) -> int:
     (``CHECK (round_id = ...)`` lets the attach skip its validation scan), build its primary key and
     unique (round, user) index after the rows are in, drop the round's old partition and attach the
     new one. Building an index over a million sorted rows takes a fraction of a second; inserting
-    them into two B-trees row by row took most of finalize's time (docs/performance.md).
+    them into two B-trees row by row took most of finalize's time (docs/performance.md). Dropping
+    the old partition locks the whole table: final boards of every round wait for the commit,
+    which follows at once.
     """
     F = ContestFinalRank
     conn = db.session.connection()
@@ -426,13 +428,14 @@ def _replace_final_ranks(round_id: int, selects: list) -> int:
         f"ALTER TABLE {name} ADD CONSTRAINT {name}_pkey PRIMARY KEY (round_id, grp, final_rank), "
         f"ADD CONSTRAINT {name}_user UNIQUE (round_id, user_id)"
     )
+    # Statistics now (~0.1 s at a million), so exports joining the ranks get sound plans at once;
+    # before the swap, which holds an exclusive lock on contest_final_ranks until commit.
+    conn.exec_driver_sql(f"ANALYZE {name}")
     for partition in old:
         conn.exec_driver_sql(f'DROP TABLE "{partition}"')
     conn.exec_driver_sql(
         f"ALTER TABLE contest_final_ranks ATTACH PARTITION {name} FOR VALUES IN ({int(round_id)})"
     )
-    # Statistics now (~0.1 s at a million), so exports joining the ranks get sound plans at once.
-    conn.exec_driver_sql(f"ANALYZE {name}")
     return ranked
 
 

@@ -44,28 +44,29 @@ def _rename_old(conn) -> None:
         conn.exec_driver_sql(f"ALTER TABLE contest_final_ranks_old RENAME CONSTRAINT {name} TO {name}_old")
 
 
-def upgrade():
+def _rebuild(partitioned: bool) -> None:
+    """Recreate contest_final_ranks (partitioned by round, or plain) with the same rows."""
     conn = op.get_bind()
     if conn.dialect.name != "postgresql":
         return
     _rename_old(conn)
-    conn.exec_driver_sql(f"CREATE TABLE contest_final_ranks ({COLUMNS}) PARTITION BY LIST (round_id)")
-    txid = conn.exec_driver_sql("SELECT txid_current()").scalar()
-    rounds = conn.exec_driver_sql("SELECT DISTINCT round_id FROM contest_final_ranks_old").scalars().all()
-    for round_id in rounds:
-        conn.exec_driver_sql(
-            f"CREATE TABLE contest_final_ranks_r{int(round_id)}_t{txid} "
-            f"PARTITION OF contest_final_ranks FOR VALUES IN ({int(round_id)})"
-        )
+    partition_by = " PARTITION BY LIST (round_id)" if partitioned else ""
+    conn.exec_driver_sql(f"CREATE TABLE contest_final_ranks ({COLUMNS}){partition_by}")
+    if partitioned:
+        txid = conn.exec_driver_sql("SELECT txid_current()").scalar()
+        rounds = conn.exec_driver_sql("SELECT DISTINCT round_id FROM contest_final_ranks_old").scalars().all()
+        for round_id in rounds:
+            conn.exec_driver_sql(
+                f"CREATE TABLE contest_final_ranks_r{int(round_id)}_t{txid} "
+                f"PARTITION OF contest_final_ranks FOR VALUES IN ({int(round_id)})"
+            )
     conn.exec_driver_sql("INSERT INTO contest_final_ranks SELECT * FROM contest_final_ranks_old")
-    conn.exec_driver_sql("DROP TABLE contest_final_ranks_old")
+    conn.exec_driver_sql("DROP TABLE contest_final_ranks_old")  # with its partitions, if any
+
+
+def upgrade():
+    _rebuild(partitioned=True)
 
 
 def downgrade():
-    conn = op.get_bind()
-    if conn.dialect.name != "postgresql":
-        return
-    _rename_old(conn)
-    conn.exec_driver_sql(f"CREATE TABLE contest_final_ranks ({COLUMNS})")
-    conn.exec_driver_sql("INSERT INTO contest_final_ranks SELECT * FROM contest_final_ranks_old")
-    conn.exec_driver_sql("DROP TABLE contest_final_ranks_old")  # and its partitions
+    _rebuild(partitioned=False)
