@@ -25,7 +25,9 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Rate limits are kept in Redis when there is one so that every gunicorn worker shares them.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-* headers on every response: each costs the limiter another Redis read per
+    # request. A refused request (429) says when to come back in Retry-After (app/errors).
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")

@@ -66,6 +66,26 @@ def execute_compiled(key: object, build, params, column_keys: list[str] | None =
     return connection.execute(compiled, params)
 
 
+def read_scalar(statement, params: dict):
+    """The first column of the first row of one narrow read, run outside the request's
+    transaction on a connection of its own in autocommit mode.
+
+    The read is then a single statement: no BEGIN before it and no ROLLBACK when the connection
+    goes back to the pool, two round trips fewer than the same read in the session. Meant for a
+    request that needs one fact and no transaction (who is asking for a public board); under load
+    each round trip to PostgreSQL waits for the CPU, so round trips, not the query, cost the time.
+    """
+    engine = db.engine
+    autocommit = _autocommit.get(engine)
+    if autocommit is None:
+        autocommit = _autocommit[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    with autocommit.connect() as connection:
+        return connection.execute(statement, params).scalar()
+
+
+_autocommit: dict[Engine, Engine] = {}
+
+
 def get_redis():
     """The shared Redis client, or None when REDIS_URL is not set."""
     return current_app.extensions.get("redis")
@@ -93,4 +113,4 @@ def redis_state() -> dict | None:
         return {"ok": False, "error": type(exc).__name__}
 
 
-__all__ = ["Engine", "database_state", "dialect_insert", "execute_compiled", "get_redis", "init_app", "redis_state"]
+__all__ = ["Engine", "database_state", "dialect_insert", "execute_compiled", "get_redis", "init_app", "read_scalar", "redis_state"]

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.api import bp
 from app.api.errors import api_error
-from app.api.tokens import bearer_digest, token_required, token_user_id, valid_token
+from app.api.tokens import bearer_digest, token_params, token_required, token_user_id, valid_token
 from app.extensions import db, limiter
 from app.models import User
 from app.models.contest import ApiToken, ContestAttempt, ContestRound
@@ -113,6 +113,17 @@ def api_start(slug: str, number: int):
     return jsonify(data), 201
 
 
+# The caller's attempt with its round (not its contest, nor the contest's area: no more joins) and
+# the token check, built once per process.
+_OWN_ATTEMPT = (
+    select(ContestAttempt)
+    .options(joinedload(ContestAttempt.round).lazyload(ContestRound.contest))
+    .join(ApiToken, ApiToken.user_id == ContestAttempt.user_id)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ContestAttempt.id == bindparam("attempt_id"), *valid_token())
+)
+
+
 def attempt_owner(view: Callable) -> Callable:
     """Attempt endpoints: the caller's attempt (with its round) and the bearer-token check in one
     query, then ``view(attempt)``; 401 JSON without a valid token, and ``view(None)`` for an
@@ -127,14 +138,7 @@ def attempt_owner(view: Callable) -> Callable:
         digest = bearer_digest()
         attempt = None
         if digest is not None:
-            attempt = db.session.scalar(
-                select(ContestAttempt)
-                # The round is needed, not its contest (nor the contest's area): no more joins.
-                .options(joinedload(ContestAttempt.round).lazyload(ContestRound.contest))
-                .join(ApiToken, ApiToken.user_id == ContestAttempt.user_id)
-                .join(User, User.id == ApiToken.user_id)
-                .where(ContestAttempt.id == attempt_id, *valid_token(digest))
-            )
+            attempt = db.session.scalar(_OWN_ATTEMPT, {"attempt_id": attempt_id, **token_params(digest)})
         if attempt is None:
             if token_user_id() is None:
                 return api_error(401, "A valid bearer token is required.")

@@ -9,11 +9,11 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.api import bp
 from app.api.errors import api_error
-from app.database import get_redis
+from app.database import get_redis, read_scalar
 from app.extensions import db, limiter
 from app.models import User
 from app.models.contest import ApiToken
@@ -45,15 +45,26 @@ def bearer_digest() -> str | None:
     return None
 
 
-def valid_token(digest: str) -> list:
+def valid_token() -> list:
     """The conditions under which a token is valid (for a query joining ``ApiToken`` and ``User``):
-    the token exists and has not expired, and its account is active and not an assisted one."""
+    the token exists and has not expired, and its account is active and not an assisted one.
+
+    They take bound parameters, filled by ``token_params(digest)``, so that a query using them is
+    built once per process."""
     return [
-        ApiToken.token_hash == digest,
-        ApiToken.expires_at > utcnow(),
+        ApiToken.token_hash == bindparam("token_digest"),
+        ApiToken.expires_at > bindparam("token_now"),
         User.active.is_(True),
         User.is_assisted.is_(False),
     ]
+
+
+def token_params(digest: str) -> dict:
+    """The parameters of ``valid_token()`` for the token whose SHA-256 is ``digest``, now."""
+    return {"token_digest": digest, "token_now": utcnow()}
+
+
+_TOKEN_USER = select(ApiToken.user_id).join(User, User.id == ApiToken.user_id).where(*valid_token())
 
 
 def token_user_id(for_read: bool = False) -> int | None:
@@ -65,7 +76,8 @@ def token_user_id(for_read: bool = False) -> int | None:
     Redis, a copy every worker shares (``remember_read``; one GET), so a reader is checked in SQL
     once per period, not once per worker; without Redis, the worker's own copy. A token that expires or
     an account deactivated meanwhile can still see its own rank for that long. Starting, saving
-    and submitting always check the database.
+    and submitting always check the database. A read's check runs outside the request's
+    transaction (``database.read_scalar``): the board itself needs no SQL.
     """
     if "api_user_id" in g:
         return g.api_user_id
@@ -74,9 +86,9 @@ def token_user_id(for_read: bool = False) -> int | None:
     if digest is not None:
 
         def load() -> int | None:
-            return db.session.scalar(
-                select(ApiToken.user_id).join(User, User.id == ApiToken.user_id).where(*valid_token(digest))
-            )
+            if for_read:  # nothing else in the request needs a transaction: one round trip
+                return read_scalar(_TOKEN_USER, token_params(digest))
+            return db.session.scalar(_TOKEN_USER, token_params(digest))
 
         ttl = float(current_app.config.get("TOKEN_READ_CACHE_SECONDS", 30)) if for_read else 0
         if ttl > 0 and get_redis() is not None:

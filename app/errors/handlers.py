@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import logging
+import time
 
-from flask import render_template, request
+from flask import make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.api.errors import api_error
 from app.errors import bp
-from app.extensions import db
+from app.extensions import db, limiter
 
 log = logging.getLogger("congdanso.errors")
 
@@ -43,6 +44,17 @@ def csrf_error(exc: CSRFError):
 @bp.app_errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     return _render(exc.code or 500)
+
+
+@bp.app_errorhandler(429)
+def too_many_requests(exc: HTTPException):
+    """The rate limit's message, with ``Retry-After``: the seconds until the limit's window resets
+    (read from the limiter's storage only here, on a refused request)."""
+    response = make_response(_render(429))
+    current = limiter.current_limit
+    if current is not None:
+        response.headers["Retry-After"] = str(max(1, int(current.reset_at - time.time())))
+    return response
 
 
 @bp.app_errorhandler(Exception)

@@ -21,9 +21,11 @@ def test_starting_attempts_is_rate_limited_per_person(rate_limited_app):
     limited = rate_limited_app(CONTEST_START_LIMIT="2 per minute")
     headers = {"Authorization": f"Bearer {_token(limited)}"}
     client = limited.test_client()
-    statuses = [client.post("/api/v1/contests/khong-co/rounds/1/attempts", headers=headers).status_code
-                for _ in range(3)]
-    assert statuses == [404, 404, 429]
+    responses = [client.post("/api/v1/contests/khong-co/rounds/1/attempts", headers=headers) for _ in range(3)]
+    assert [r.status_code for r in responses] == [404, 404, 429]
+    assert responses[2].get_json()["error"]["status"] == 429
+    assert 1 <= int(responses[2].headers["Retry-After"]) <= 60  # when the minute's window resets
+    assert "X-RateLimit-Remaining" not in responses[0].headers  # no limiter read on every response
 
 
 def test_submitting_is_rate_limited_per_person(rate_limited_app):
