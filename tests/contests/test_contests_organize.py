@@ -198,6 +198,49 @@ def test_finalize_button_exports_voiding_and_question_statistics(app, client, lo
         assert 'data-testid="question-stats"' in page
 
 
+def test_after_voiding_a_winner_the_organizer_finalizes_again_and_the_prize_passes_on(
+    app, client, login, world, register
+):
+    """A finalized round keeps a gap where a participant voided afterwards was; the organizer's
+    "Finalize again" ranks everyone again and gives the prize to the next in order (audited)."""
+    from app.models.audit import AuditEvent
+
+    people = [register(name=f"Phan Văn Hạng{i}") for i in range(3)]
+    with app.app_context():
+        from app.services.contest_attempts import start_attempt, submit_attempt
+        from tests.contests.conftest import right_answers
+
+        round_ = db.session.get(ContestRound, world["round_id"])
+        for i, person in enumerate(people):
+            attempt = start_attempt(round_, person.id, now=NOW)
+            submit_attempt(attempt, right_answers(attempt), 1, now=NOW + timedelta(seconds=60 + i))
+        db.session.commit()
+
+    def final() -> dict:
+        with app.app_context():
+            return {f.user_id: (f.final_rank, f.prize) for f in db.session.scalars(db.select(ContestFinalRank))}
+
+    with time_machine.travel(NOW + timedelta(days=8), tick=False):
+        login(world["organizer"])
+        url = f"/organize/rounds/{world['round_id']}"
+        assert 'id="refinalize"' not in client.get(url).get_data(as_text=True)
+        client.post(f"{url}/finalize")
+        assert final()[people[0].id] == (1, "Nhất")
+        client.post(f"{url}/void", data={"phone": people[0].phone, "reason": "Thi hộ"})
+        assert people[0].id not in final()
+        assert final()[people[1].id] == (2, "Nhì")  # a gap where the voided winner was
+        page = client.get(url).get_data(as_text=True)
+        assert 'id="refinalize"' in page
+        response = client.post(f"{url}/finalize", follow_redirects=True)
+        assert "Đã tính xếp hạng chung cuộc cho 2 người dự thi" in response.get_data(as_text=True)
+        assert final() == {people[1].id: (1, "Nhất"), people[2].id: (2, "Nhì")}
+        with app.app_context():
+            actions = db.session.scalars(
+                db.select(AuditEvent.action).where(AuditEvent.action == "round.finalize")
+            ).all()
+        assert len(actions) == 2
+
+
 def test_an_organizer_of_another_district_cannot_open_the_contest(app, client, login, world, make_user):
     other = make_user(roles={"organizer": "902"})
     login(other)
