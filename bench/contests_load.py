@@ -2,7 +2,8 @@
 gunicorn on loopback (the deployed gunicorn.conf.py: gthread workers, rate limits on, Redis) against
 PostgreSQL ``bench_contests`` and Redis db 10, and drives it with wrk (Debian package ``wrk``; a
 Lua script replays prepared requests, each start and each submit sent once). Prints throughput and
-p50/p95/p99 of: the trivial health endpoint (the ceiling), starts, submits (30 answers and a
+p50/p95/p99 of: the trivial ``GET /api/v1/time`` (the ceiling; before 2026-11-22
+the health endpoint, which also queries the database and pings Redis), starts, submits (30 answers and a
 prediction each), top-100 and top-10 + own-rank board reads and the locality board; then checks
 that no submit was lost or counted twice, times the locality-board recompute and finalize.
 
@@ -488,9 +489,10 @@ def main() -> None:
             port, args.threads, 3, 2_000,
             lambda c, i: (True, c.call("GET", f"{base}/leaderboard?limit=100", data["readers"][0][1])[2]),
         )
-        health = ["GET\t/api/v1/health\t\t"]
-        wrk_phase("ceiling GET /api/v1/health", port, health, args.connections, args.seconds, True)
-        wrk_phase("ceiling GET /api/v1/health", port, health, args.read_connections, args.seconds, True)
+        # The ceiling: the server's trivial JSON endpoint (the clock; no database, no Redis).
+        trivial = ["GET\t/api/v1/time\t\t"]
+        wrk_phase("ceiling GET /api/v1/time", port, trivial, args.connections, args.seconds, True)
+        wrk_phase("ceiling GET /api/v1/time", port, trivial, args.read_connections, args.seconds, True)
 
         # Starting: every fresh participant starts once (no request repeated).
         starts = [f"POST\t{base}/attempts\t{token}\t" for _uid, token in data["submitters"]]

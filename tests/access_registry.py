@@ -20,7 +20,7 @@ from typing import Any
 PUBLIC_ENDPOINTS: set[str] = {
     "static", "main.index", "main.set_language", "main.set_preferences", "auth.logout",
     "auth.login", "auth.register", "auth.reset_request", "auth.reset_password",
-    "api.health", "api.locality_roots", "api.locality_children",
+    "api.health", "api.server_time", "api.locality_roots", "api.locality_children",
     "verify.verify",
     # learning: anyone reads lessons; progress is saved only for a logged-in learner
     "learn.catalogue", "learn.course", "learn.lesson", "learn.step", "learn.watched", "learn.lesson_done",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+import time_machine
 from sqlalchemy import func, select, text
 
 from app.extensions import db
@@ -26,6 +28,16 @@ def test_health_reports_database_state(client, app):
         assert body["redis"] == {"ok": True}
     else:
         assert "redis" not in body
+
+
+def test_server_time_lets_a_quiz_client_count_down_by_the_servers_clock(client):
+    with time_machine.travel(datetime(2026, 11, 22, 17, 30, tzinfo=UTC), tick=False):
+        body = client.get("/api/v1/time").get_json()
+    assert body == {
+        "now": "2026-11-22T17:30:00+00:00",
+        "local": "2026-11-23T00:30:00+07:00",
+        "timezone": "Asia/Ho_Chi_Minh",
+    }
 
 
 def test_api_errors_are_json(client):

@@ -6,7 +6,9 @@ from flask import jsonify
 from app.api import bp
 from app.api.errors import api_error
 from app.database import database_state, redis_state
+from app.models.types import utcnow
 from app.services import localities
+from app.services.contest_attempts import TZ
 
 
 @bp.get("/health")
@@ -19,6 +21,14 @@ def health():
     ok = all(part["ok"] for part in state.values())
     state["status"] = "ok" if ok else "degraded"
     return jsonify(state), 200 if ok else 503
+
+
+@bp.get("/time")
+def server_time():
+    """The server's clock, in UTC and in Asia/Ho_Chi_Minh: a quiz client counts down to an
+    attempt's ``deadline`` from this, not from the phone's own clock. No database, no Redis."""
+    now = utcnow()
+    return jsonify({"now": now.isoformat(), "local": now.astimezone(TZ).isoformat(), "timezone": TZ.key})
 
 
 def _locality_json(loc) -> dict:
