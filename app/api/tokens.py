@@ -1,11 +1,9 @@
-"""Bearer tokens for the JSON API: ``POST /api/v1/auth/token``; only a SHA-256 of a token is stored."""
+"""Bearer tokens for the JSON API: ``POST`` and ``DELETE /api/v1/auth/token``, and who is asking.
+Issuing and revoking are ``app.services.api_tokens``; only a SHA-256 of a token is stored."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 
 from flask import current_app, g, jsonify, request
@@ -19,29 +17,16 @@ from app.models import User
 from app.models.contest import ApiToken
 from app.models.types import utcnow
 from app.services import accounts
+from app.services.api_tokens import issue_token, read_key, remember_read, revoke_tokens, token_hash
 from app.services.contest_attempts import aware
 from app.services.worker_cache import cached
-
-TOKEN_DAYS = 30
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(user) -> tuple[str, ApiToken]:
-    """A new random token for ``user`` (caller commits); the plain token is returned only once."""
-    token = secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=_hash(token), expires_at=utcnow() + timedelta(days=TOKEN_DAYS))
-    db.session.add(row)
-    return token, row
 
 
 def bearer_digest() -> str | None:
     """The SHA-256 of the request's ``Authorization: Bearer`` token, or None without one."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer ") and len(header) < 200:
-        return _hash(header[7:].strip())
+        return token_hash(header[7:].strip())
     return None
 
 
@@ -99,22 +84,9 @@ def token_user_id(for_read: bool = False) -> int | None:
     return user_id
 
 
-def _read_key(digest: str) -> str:
-    return f"cds:token-read:{digest}"
-
-
-def remember_read(digest: str, user_id: int) -> None:
-    """Let every worker trust this checked token for board reads (Redis, for
-    ``TOKEN_READ_CACHE_SECONDS``); nothing without Redis or with the setting at 0."""
-    client = get_redis()
-    ttl = int(current_app.config.get("TOKEN_READ_CACHE_SECONDS", 30))
-    if client is not None and ttl > 0:
-        client.set(_read_key(digest), user_id, ex=ttl)
-
-
 def _shared_read(digest: str, load: Callable[[], int | None]) -> int | None:
     """The user id of a token a worker checked recently (Redis), else ``load()`` and share it."""
-    found = get_redis().get(_read_key(digest))
+    found = get_redis().get(read_key(digest))
     if found is not None:
         return int(found)
     user_id = load()
@@ -160,3 +132,15 @@ def auth_token():
     return jsonify(
         {"token": token, "token_type": "Bearer", "expires_at": aware(row.expires_at).isoformat()}
     ), 201
+
+
+@bp.delete("/auth/token")
+def revoke_token():
+    """Revoke the bearer token of the request (log out of the app on this device): 204."""
+    digest = bearer_digest()
+    user_id = db.session.scalar(_TOKEN_USER, token_params(digest)) if digest else None
+    if user_id is None:
+        return api_error(401, "A valid bearer token is required.")
+    revoke_tokens(user_id, digest)
+    db.session.commit()
+    return "", 204

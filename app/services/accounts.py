@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Locality, RoleGrant, User, WorkplaceUnit
 from app.models.types import utcnow
+from app.services.api_tokens import revoke_tokens
 from app.services.text import fold
 
 # Vietnamese mobile prefixes (after the 2018 renumbering): Viettel 032–039, 086, 096–098;
@@ -124,10 +125,12 @@ def authenticate(login: str, password: str) -> User | None:
 
 
 def change_password(user: User, new_password: str) -> None:
-    """Set a new password and end the person's other sessions (their session id changes)."""
+    """Set a new password and end the person's other sessions: their session id changes, and
+    every bearer token of the JSON API is revoked (a phone logged in to the app logs in again)."""
     check_password_rules(new_password)
     user.set_password(new_password)
     user.session_version = (user.session_version or 1) + 1
+    revoke_tokens(user.id)
 
 
 # --- password reset ----------------------------------------------------------------------------

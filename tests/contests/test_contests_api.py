@@ -43,6 +43,36 @@ def test_token_is_stored_only_as_a_hash_and_bad_logins_get_401(app, client, regi
     )
 
 
+def test_a_phone_revokes_its_token_and_a_password_change_revokes_them_all(app, client, register, world):
+    """``DELETE /auth/token`` logs one device out (its token is refused at once, also for the own
+    rank on a board); changing the password revokes every token of the person."""
+    from app.models import User
+    from app.services import accounts
+    from app.services.api_tokens import read_key, token_hash
+
+    person = register(name="Đinh Thị Hai Máy")
+    board = "/api/v1/contests/cuoc-thi/rounds/1/leaderboard?group=citizen"
+    start = "/api/v1/contests/cuoc-thi/rounds/1/attempts"
+    with time_machine.travel(NOW, tick=False):
+        phone_a, phone_b = _token(client, person), _token(client, person)
+        assert "me" in client.get(board, headers=phone_a).get_json()  # trusted for reads now
+        assert client.delete("/api/v1/auth/token", headers=phone_a).status_code == 204
+        assert client.post(start, headers=phone_a).status_code == 401
+        assert "me" not in client.get(board, headers=phone_a).get_json()
+        assert client.delete("/api/v1/auth/token", headers=phone_a).status_code == 401
+        assert client.delete("/api/v1/auth/token").status_code == 401
+        redis = app.extensions.get("redis")
+        if redis is not None:
+            assert redis.get(read_key(token_hash(phone_a["Authorization"].split()[1]))) is None
+        assert client.post(start, headers=phone_b).status_code == 201  # the other phone stays in
+        with app.app_context():
+            accounts.change_password(db.session.get(User, person.id), "another-pass-9")
+            db.session.commit()
+            assert db.session.scalar(db.select(db.func.count()).select_from(ApiToken)) == 0
+        assert client.post(start, headers=phone_b).status_code == 401
+        assert "me" not in client.get(board, headers=phone_b).get_json()
+
+
 def test_a_round_through_the_api_never_reveals_the_key(app, client, register, world):
     person = register(name="Vũ Thị Hoa")
     with app.app_context():
@@ -197,7 +227,7 @@ def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, c
     caller's rank come back together; saving and submitting still query the token every time."""
     from sqlalchemy import event
 
-    from app.api.tokens import _hash
+    from app.services.api_tokens import token_hash
     from app.services.worker_cache import forget
 
     app.extensions["redis"] = redis_client  # the SQLite pass too: a local Redis
@@ -213,7 +243,7 @@ def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, c
     try:
         with time_machine.travel(NOW, tick=False):
             headers = _token(client, person)
-            key = f"cds:token-read:{_hash(headers['Authorization'].split()[1])}"
+            key = f"cds:token-read:{token_hash(headers['Authorization'].split()[1])}"
             assert redis_client.get(key) == str(person.id)
             assert 0 < redis_client.ttl(key) <= 30
             attempt = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers).get_json()
