@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.contest import ContestRound
 from app.services import banks as bank_service
+from app.services import contest_attempts as attempts
 from app.services import contest_boards as boards
 from app.services import contests as contest_service
 
@@ -57,6 +58,26 @@ def finalize_cmd(round_ref: str) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Round {round_.id}: {ranked} results ranked in {time.perf_counter() - started:.2f} s.")
+
+
+@contests_cli.command("expire-overdue")
+@click.argument("round_ref", metavar="[ROUND]", required=False)
+@click.option("--batch", default=500, show_default=True, help="Attempts closed per transaction.")
+def expire_overdue_cmd(round_ref: str | None, batch: int) -> None:
+    """Close the attempts whose time ran out (graded with what was saved) in every unfinalized
+    round, or ROUND. Run it every few minutes from cron while rounds are open: abandoned attempts
+    then never pile up until finalize, and the live counters do not count them as in progress."""
+    rounds = (
+        [_round(round_ref)]
+        if round_ref
+        else list(db.session.scalars(select(ContestRound).where(ContestRound.finalized_at.is_(None))))
+    )
+    started, total = time.perf_counter(), 0
+    for round_ in rounds:
+        while closed := attempts.expire_overdue(round_, limit=max(batch, 1)):
+            db.session.commit()
+            total += closed
+    click.echo(f"{len(rounds)} rounds: {total} overdue attempts closed in {time.perf_counter() - started:.2f} s.")
 
 
 @contests_cli.command("rebuild-boards")

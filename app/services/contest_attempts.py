@@ -432,19 +432,26 @@ def expire_attempt(attempt: ContestAttempt, now: datetime | None = None) -> None
     _close(attempt, dict(attempt.answers), "expired", deadline, duration, attempt.prediction)
 
 
-def expire_overdue(round_: ContestRound, now: datetime | None = None) -> int:
-    """Close every attempt of ``round_`` whose time (plus grace) has run out; returns how many."""
+def expire_overdue(round_: ContestRound, now: datetime | None = None, limit: int | None = None) -> int:
+    """Close every attempt of ``round_`` whose time (plus grace) has run out, or the first
+    ``limit`` of them; returns how many.
+
+    Each is graded with its saved answers and counts like a submit (best result, tallies, board),
+    a few milliseconds apiece: run ``flask contests expire-overdue`` every few minutes while rounds
+    are open, so that attempts people abandon do not pile up until finalize.
+    """
     now = now or utcnow()
     cutoff = now - timedelta(seconds=round_.grace_seconds)
-    overdue = list(
-        db.session.scalars(
-            select(ContestAttempt).where(
-                ContestAttempt.round_id == round_.id,
-                ContestAttempt.status == "open",
-                ContestAttempt.deadline < cutoff,
-            )
+    query = (
+        select(ContestAttempt)
+        .where(
+            ContestAttempt.round_id == round_.id,
+            ContestAttempt.status == "open",
+            ContestAttempt.deadline < cutoff,
         )
+        .order_by(ContestAttempt.id)
     )
+    overdue = list(db.session.scalars(query.limit(limit) if limit else query))
     for attempt in overdue:
         expire_attempt(attempt, now)
     return len(overdue)

@@ -68,6 +68,39 @@ def test_finalize_command_and_rebuild_boards(app, runner, world, register):
         assert db.session.scalar(db.select(ContestFinalRank.final_rank)) == 1
 
 
+def test_expire_overdue_closes_abandoned_attempts_with_what_was_saved(app, runner, world, register):
+    """Run from cron while a round is open: attempts past their deadline and grace close as
+    expired, graded with their saved answers, and count on the boards; attempts still within
+    their time stay open. ``--batch`` only changes how many close per transaction."""
+    import time_machine
+
+    from app.models.contest import ContestAttempt, ContestBestResult
+    from app.services.contest_attempts import save_answers, start_attempt
+    from tests.contests.conftest import right_answers
+
+    left, gone, busy = register(name="Bỏ Dở Một"), register(name="Bỏ Dở Hai"), register(name="Đang Làm")
+    with app.app_context():
+        round_ = db.session.get(ContestRound, world["round_id"])
+        first = start_attempt(round_, left.id, now=NOW)
+        save_answers(first, right_answers(first), now=NOW + timedelta(seconds=30))
+        start_attempt(round_, gone.id, now=NOW)
+        start_attempt(round_, busy.id, now=NOW + timedelta(minutes=9))
+        db.session.commit()
+    # 10 minutes allowed, 10 s of grace: at NOW + 11 min the first two are overdue, the third is not.
+    with time_machine.travel(NOW + timedelta(minutes=11), tick=False):
+        result = runner.invoke(args=["contests", "expire-overdue", "--batch", "1"])
+    assert result.exit_code == 0, result.output
+    assert "2 overdue attempts closed" in result.output
+    with app.app_context():
+        status = {a.user_id: a.status for a in db.session.scalars(db.select(ContestAttempt))}
+        best = {b.user_id: b.score for b in db.session.scalars(db.select(ContestBestResult))}
+    assert status == {left.id: "expired", gone.id: "expired", busy.id: "open"}
+    assert best == {left.id: 5, gone.id: 0}
+    with time_machine.travel(NOW + timedelta(minutes=11), tick=False):
+        again = runner.invoke(args=["contests", "expire-overdue", "cuoc-thi/1"])
+    assert "0 overdue attempts closed" in again.output
+
+
 def test_the_demo_contest_fills_every_board(app, runner, client):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
