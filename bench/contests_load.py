@@ -400,11 +400,39 @@ end
 """
 
 
+def cpu_seconds(server_pgid: int) -> dict[str, float]:
+    """CPU seconds used so far by the app (gunicorn's process group), PostgreSQL and Redis, read
+    from /proc, and by the children this process waited for (wrk)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {"app": 0.0, "PostgreSQL": 0.0, "Redis": 0.0}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # the process has just ended
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        group = (
+            "app" if int(fields[2]) == server_pgid
+            else "PostgreSQL" if name.startswith("postgres")
+            else "Redis" if name.startswith("redis")
+            else None
+        )
+        if group:
+            used[group] += (int(fields[11]) + int(fields[12])) / ticks
+    times = os.times()
+    used["wrk"] = times.children_user + times.children_system
+    return used
+
+
 def wrk_phase(
-    name: str, port: int, lines: list[str], connections: int, seconds: float, cycle: bool
+    name: str, port: int, lines: list[str], connections: int, seconds: float, cycle: bool,
+    cpu_of: int | None = None,
 ) -> dict:
     """Drive ``lines`` ("METHOD\tpath\ttoken\tbody") through wrk (C, two threads, keep-alive) and
-    print throughput and latency percentiles. Returns the counts."""
+    print throughput and latency percentiles; with ``cpu_of`` (gunicorn's process group), also the
+    CPU each part of the machine spent per request. Returns the counts."""
     import tempfile
 
     threads = 2
@@ -415,6 +443,7 @@ def wrk_phase(
         script.write_text(WRK_SCRIPT)
         for t in range(threads):
             Path(tmp, f"req.{t}").write_text("\n".join(lines[t::threads]) + "\n")
+        before = cpu_seconds(cpu_of) if cpu_of else None
         out = subprocess.run(
             ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
              "-s", str(script), f"http://127.0.0.1:{port}/", "--", str(Path(tmp) / "req"),
@@ -426,11 +455,22 @@ def wrk_phase(
         out = out.stdout
     fields = next(line for line in out.splitlines() if line.startswith("WRK ")).split()
     ok, bad, total, elapsed = int(fields[1]), int(fields[2]), int(fields[3]), float(fields[4])
+    if not cycle and total >= len(lines) - connections:
+        name += " [ran out early: rate understated]"
     p50, p95, p99, socket_errors = float(fields[5]), float(fields[6]), float(fields[7]), int(fields[8])
     log(
         f"{name:<28} n={total:>7}  {total / elapsed:8.1f}/s  p50={p50:7.2f} ms  p95={p95:7.2f} ms  "
         f"p99={p99:7.2f} ms  non-2xx={bad}  socket errors={socket_errors}  (wrk, {connections} connections)"
     )
+    if before is not None:
+        after = cpu_seconds(cpu_of)
+        spent = {group: after[group] - before[group] for group in before}
+        log(
+            f"{'':<28} CPU per request: "
+            + "  ".join(f"{group} {seconds * 1000 / max(total, 1):.2f} ms" for group, seconds in spent.items())
+            + f"  (all: {sum(spent.values()) * 1000 / max(total, 1):.2f} ms; "
+            + f"{sum(spent.values()) / elapsed:.2f} of {os.cpu_count()} cores)"
+        )
     return {"ok": ok, "bad": bad, "total": total, "elapsed": elapsed}
 
 
@@ -491,12 +531,26 @@ def main() -> None:
         )
         # The ceiling: the server's trivial JSON endpoint (the clock; no database, no Redis).
         trivial = ["GET\t/api/v1/time\t\t"]
-        wrk_phase("ceiling GET /api/v1/time", port, trivial, args.connections, args.seconds, True)
+        wrk_phase("ceiling GET /api/v1/time", port, trivial, args.connections, args.seconds, True, server.pid)
         wrk_phase("ceiling GET /api/v1/time", port, trivial, args.read_connections, args.seconds, True)
 
         # Starting: every fresh participant starts once (no request repeated).
         starts = [f"POST\t{base}/attempts\t{token}\t" for _uid, token in data["submitters"]]
-        wrk_phase("start attempt (POST)", port, starts, args.connections, args.seconds, False)
+        wrk_phase("start attempt (POST)", port, starts, args.connections, args.seconds, False, server.pid)
+        # The rest start too (not measured), so that the submit phase cannot run out of attempts
+        # before its time is up: wrk divides by the phase's whole duration, so a phase that runs
+        # out early understates its rate (before 2026-11-22 the submit rate was capped this way by
+        # the number of attempts the start phase had opened).
+        with app.app_context():
+            from sqlalchemy import select
+
+            from app.models.contest import ContestAttempt
+
+            started = set(db.session.scalars(select(ContestAttempt.user_id).where(ContestAttempt.user_id.in_(fresh))))
+            db.session.rollback()
+        rest = [f"POST\t{base}/attempts\t{token}\t" for uid, token in data["submitters"] if uid not in started]
+        if rest:
+            wrk_phase("start attempt, the rest", port, rest, args.connections, len(rest) / 170 + 3, False)
         # Submitting: each started attempt once, 30 answers and a prediction.
         with app.app_context():
             from sqlalchemy import func, select
@@ -514,7 +568,7 @@ def main() -> None:
                 body = json.dumps({"answers": answers, "prediction": rng.randint(0, 3000)})
                 submits.append(f"POST\t/api/v1/attempts/{attempt_id}/submit\t{tokens[user_id]}\t{body}")
             db.session.rollback()
-        done = wrk_phase("submit (POST)", port, submits, args.connections, args.seconds, False)
+        done = wrk_phase("submit (POST)", port, submits, args.connections, args.seconds, False, server.pid)
         # wrk stops at its time limit with up to one request per connection in flight: those are
         # processed by the server but never read. Wait until the counts stop moving, then check.
         previous = None
@@ -581,6 +635,17 @@ def main() -> None:
             log(f"locality board recompute ({label}): " + " / ".join(f"{t:.0f}" for t in times) + " ms")
         round_.closes_at = datetime.now(UTC) - timedelta(seconds=1)
         db.session.commit()
+        # The attempts started but not submitted in the time of the submit phase are abandoned:
+        # closed as expired (what `flask contests expire-overdue` does from cron while a round runs)
+        # and timed apart from finalize, which would otherwise close them first.
+        from app.services.contest_attempts import expire_overdue
+
+        t0, expired = time.perf_counter(), 0
+        while closed := expire_overdue(round_, datetime.now(UTC) + timedelta(days=1), limit=500):
+            db.session.commit()
+            expired += closed
+        took = time.perf_counter() - t0
+        log(f"expire abandoned attempts: {expired} in {took:.2f} s ({took * 1000 / max(expired, 1):.2f} ms each)")
         time_finalize(data["round_id"])
     log("done")
 
