@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 
@@ -68,22 +69,41 @@ def execute_compiled(key: object, build, params, column_keys: list[str] | None =
 
 def read_scalar(statement, params: dict):
     """The first column of the first row of one narrow read, run outside the request's
-    transaction on a connection of its own in autocommit mode.
+    transaction on a connection in autocommit mode.
 
-    The read is then a single statement: no BEGIN before it and no ROLLBACK when the connection
-    goes back to the pool, two round trips fewer than the same read in the session. Meant for a
-    request that needs one fact and no transaction (who is asking for a public board); under load
-    each round trip to PostgreSQL waits for the CPU, so round trips, not the query, cost the time.
+    Meant for a request that needs one fact and no transaction (who is asking for a public
+    board). On PostgreSQL the read is a single round trip: no BEGIN before it, no ROLLBACK when
+    the connection goes back to the pool, and no pre-ping when it comes out, because these
+    connections come from a small pool of their own (``_read_engine``). A connection found dead
+    (the database restarted) fails the statement instead; SQLAlchemy then discards the pool and
+    the read is tried once more on a new connection. Under load each round trip waits for a CPU,
+    so round trips, not the query, cost the time.
     """
-    engine = db.engine
-    autocommit = _autocommit.get(engine)
-    if autocommit is None:
-        autocommit = _autocommit[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    with autocommit.connect() as connection:
+    engine = _read_engine()
+    try:
+        with engine.connect() as connection:
+            return connection.execute(statement, params).scalar()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with engine.connect() as connection:  # a new connection: the old ones were invalidated
         return connection.execute(statement, params).scalar()
 
 
-_autocommit: dict[Engine, Engine] = {}
+def _read_engine() -> Engine:
+    """This app's engine for ``read_scalar``: on PostgreSQL its own small autocommit pool without
+    pre-ping, created on first use in each worker; elsewhere the app's engine in autocommit."""
+    engine = current_app.extensions.get("read_engine")
+    if engine is None:
+        if db.engine.dialect.name == "postgresql":
+            engine = create_engine(
+                db.engine.url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8,
+                pool_pre_ping=False, connect_args={"application_name": "cds-read"},
+            )
+        else:
+            engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        current_app.extensions["read_engine"] = engine
+    return engine
 
 
 def get_redis():

@@ -195,6 +195,32 @@ def test_a_board_read_reuses_a_checked_token_but_writes_always_check_it(app, cli
             app.config["TOKEN_READ_CACHE_SECONDS"] = 30
 
 
+def test_a_board_read_survives_the_database_dropping_its_connections(app, client, register, world):
+    """The own-rank token check runs on a pool without pre-ping: when the database has dropped
+    its connections (a restart), the read fails over to a new connection instead of failing."""
+    from sqlalchemy import text
+
+    person = register(name="Kha Văn Bền")
+    url = "/api/v1/contests/cuoc-thi/rounds/1/leaderboard?group=citizen"
+    app.config["TOKEN_READ_CACHE_SECONDS"] = 0  # every read checks the token in SQL
+    try:
+        with time_machine.travel(NOW, tick=False):
+            headers = _token(client, person)
+            assert "me" in client.get(url, headers=headers).get_json()
+            with app.app_context():
+                if db.engine.dialect.name != "postgresql":
+                    return  # SQLite has no server to drop connections
+                dropped = db.session.scalar(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = 'cds-read' AND datname = current_database()"
+                ))
+                db.session.rollback()
+            assert dropped >= 1
+            assert "me" in client.get(url, headers=headers).get_json()
+    finally:
+        app.config["TOKEN_READ_CACHE_SECONDS"] = 30
+
+
 def test_saving_and_submitting_need_the_owners_valid_token(app, client, register, world):
     """The attempt endpoints check the token and load the attempt together: another person's
     attempt is 404, and a missing, forged or expired token, or a deactivated owner, is 401."""
@@ -239,7 +265,7 @@ def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, c
 
     person = register(name="Mai Thị Chia")
     url = "/api/v1/contests/cuoc-thi/rounds/1/leaderboard?group=citizen&limit=10"
-    engine = None
+    engines = set()
     try:
         with time_machine.travel(NOW, tick=False):
             headers = _token(client, person)
@@ -249,8 +275,12 @@ def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, c
             attempt = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers).get_json()
             answers = {str(q["id"]): [0] for q in attempt["questions"]}
             with app.app_context():
-                engine = db.engine
-            event.listen(engine, "before_cursor_execute", count)
+                from app.database import _read_engine
+
+                # On PostgreSQL a read's token check has a pool (engine) of its own.
+                engines = {db.engine} if _read_engine().pool is db.engine.pool else {db.engine, _read_engine()}
+            for engine in engines:
+                event.listen(engine, "before_cursor_execute", count)
             client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers, json={"answers": answers})
             assert len(token_queries) == 1  # a write always checks
             token_queries.clear()
@@ -262,6 +292,7 @@ def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, c
             assert len(token_queries) == 1
             assert redis_client.get(key) == str(person.id)
     finally:
-        if engine is not None and event.contains(engine, "before_cursor_execute", count):
-            event.remove(engine, "before_cursor_execute", count)
+        for engine in engines:
+            if event.contains(engine, "before_cursor_execute", count):
+                event.remove(engine, "before_cursor_execute", count)
         app.extensions["redis"] = None if app.config.get("REDIS_URL") is None else redis_client
