@@ -17,7 +17,14 @@ from app.models import User
 from app.models.contest import ApiToken
 from app.models.types import utcnow
 from app.services import accounts
-from app.services.api_tokens import issue_token, read_key, remember_read, revoke_tokens, token_hash
+from app.services.api_tokens import (
+    READ_CACHE,
+    issue_token,
+    read_key,
+    remember_read,
+    revoke_tokens,
+    token_hash,
+)
 from app.services.contest_attempts import aware
 from app.services.worker_cache import cached
 
@@ -79,7 +86,7 @@ def token_user_id(for_read: bool = False) -> int | None:
         if ttl > 0 and get_redis() is not None:
             user_id = _shared_read(digest, load)
         else:
-            user_id = cached("api_token_reads", digest, ttl, load, keep=lambda found: found is not None)
+            user_id = cached(READ_CACHE, digest, ttl, load, keep=lambda found: found is not None)
     g.api_user_id = user_id
     return user_id
 
@@ -137,10 +144,9 @@ def auth_token():
 @bp.delete("/auth/token")
 def revoke_token():
     """Revoke the bearer token of the request (log out of the app on this device): 204."""
-    digest = bearer_digest()
-    user_id = db.session.scalar(_TOKEN_USER, token_params(digest)) if digest else None
+    user_id = token_user_id()  # checked in the database, never a cached copy
     if user_id is None:
         return api_error(401, "A valid bearer token is required.")
-    revoke_tokens(user_id, digest)
+    revoke_tokens(user_id, bearer_digest())
     db.session.commit()
     return "", 204

@@ -17,6 +17,8 @@ from app.models.types import utcnow
 from app.services.worker_cache import forget
 
 TOKEN_DAYS = 30
+# The per-worker cache (``worker_cache``) of tokens checked for board reads, used without Redis.
+READ_CACHE = "api_token_reads"
 
 
 def token_hash(token: str) -> str:
@@ -51,9 +53,10 @@ def revoke_tokens(user_id: int, digest: str | None = None) -> int:
     commits); returns how many.
 
     Starting, saving and submitting check the database, so they refuse a revoked token once the
-    caller commits. The shared read copies go at once, and this worker's own copies with them; a
-    worker without Redis may still show the person's own rank on a public board for up to
-    ``TOKEN_READ_CACHE_SECONDS`` (nothing private is shown with it).
+    caller commits. The shared read copies are deleted now, and this worker's own copies with them.
+    A board read that checks the token before the commit may put a copy back, and a worker without
+    Redis keeps its own: either way the person's own rank may still be added to a public board for
+    up to ``TOKEN_READ_CACHE_SECONDS`` (nothing private is shown with it).
     """
     query = delete(ApiToken).where(ApiToken.user_id == user_id)
     if digest is not None:
@@ -62,5 +65,5 @@ def revoke_tokens(user_id: int, digest: str | None = None) -> int:
     client = get_redis()
     if client is not None and digests:
         client.delete(*(read_key(d) for d in digests))
-    forget("api_token_reads")
+    forget(READ_CACHE)
     return len(digests)

@@ -253,7 +253,7 @@ def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, c
     caller's rank come back together; saving and submitting still query the token every time."""
     from sqlalchemy import event
 
-    from app.services.api_tokens import token_hash
+    from app.services.api_tokens import READ_CACHE, token_hash
     from app.services.worker_cache import forget
 
     app.extensions["redis"] = redis_client  # the SQLite pass too: a local Redis
@@ -284,7 +284,7 @@ def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, c
             client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers, json={"answers": answers})
             assert len(token_queries) == 1  # a write always checks
             token_queries.clear()
-            forget("api_token_reads")  # as if another worker served the read
+            forget(READ_CACHE)  # as if another worker served the read
             assert client.get(url, headers=headers).get_json()["me"] == {"rank": 1}
             assert token_queries == []
             redis_client.delete(key)  # expired: the next read checks once and shares it again
