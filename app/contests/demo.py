@@ -131,14 +131,11 @@ def _generated_attempt(round_: ContestRound, user_id: int, ability: float, rng: 
     )
     db.session.add(attempt)
     db.session.flush()
-    score, _results = attempts.grade(attempt, answers)
-    at = started + duration
-    attempt.status, attempt.score, attempt.submitted_at = "submitted", score, at
-    attempt.duration_ms, attempt.submitted_day = (
-        int(duration.total_seconds() * 1000),
-        at.astimezone(attempts.TZ).date(),
+    # Closed as a submit closes it: grade, evidence, best result, tallies and live board.
+    attempts.close_attempt(
+        attempt, answers, "submitted", started + duration, int(duration.total_seconds() * 1000),
+        attempt.prediction,
     )
-    attempts._update_best(attempt, score, len(draw), at, attempt.duration_ms, attempt.prediction)
 
 
 def seed_contest_demo() -> None:

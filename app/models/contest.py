@@ -264,7 +264,7 @@ class ContestBestResult(db.Model):
 class ContestLocalityTally(db.Model):
     """Participants and the sum of their best scores per round, group and the participants' own
     locality (a village or a commune), kept in step with ``contest_best_results`` in the same
-    transaction (``contest_attempts._update_best``, ``contests.void_entry``) and rebuilt from it by
+    transaction (``contest_attempts.close_attempt``, ``contests.void_entry``) and rebuilt from it by
     ``contest_boards.rebuild_tallies``. The locality board adds these up along the current tree,
     so it reads a few thousand rows instead of every result of the round.
     """

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, DateTime, Integer, and_, bindparam, select, update
+from sqlalchemy import Boolean, DateTime, Integer, and_, bindparam, exists, null, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,8 +24,8 @@ from app.models.contest import ContestAttempt, ContestBestResult, ContestEntry, 
 from app.models.types import utcnow
 from app.services import banks as bank_service
 from app.services import contest_ranking as ranking
-from app.services.contest_boards import add_to_tallies, get_board
-from app.services.evidence import record_evidence_many
+from app.services.contest_boards import get_board, tally_source, tally_upsert
+from app.services.evidence import evidence_params, upsert_arrays, write_evidence
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PRACTICE_MINUTES = 60
@@ -276,7 +276,7 @@ _CLOSE = (
 )
 
 
-def _close(
+def close_attempt(
     attempt: ContestAttempt,
     answers: dict,
     status: str,
@@ -284,10 +284,15 @@ def _close(
     duration_ms: int,
     prediction: int | None,
 ) -> bool:
-    """Close an open attempt exactly once (UPDATE ... WHERE status='open'); False when already closed.
+    """Close an open attempt exactly once (``UPDATE ... WHERE status = 'open'``) and record what
+    it shows, in the session's transaction; False when it was already closed (nothing written).
 
-    A handful of statements whatever the number of questions: the grading SELECT, the closing
-    UPDATE, one batched evidence upsert and the best-result upsert.
+    What a close writes: the attempt's grade; one evidence row per question (``evidence``); for a
+    contest round the participant's best result, if this one ranks ahead (``_best_upsert``), and
+    the locality tallies (``contest_boards.tally_upsert``); then the live board. On PostgreSQL all
+    of it is ONE statement (``_close_statement``: each part a data-modifying CTE, the later ones
+    gated on the attempt having been closed by this statement), one round trip to the database
+    per submit; on SQLite the same statements run one after another.
     """
     score, results = grade(attempt, answers)
     values = {
@@ -299,64 +304,92 @@ def _close(
         "submitted_day": at.astimezone(TZ).date(),
         "prediction": prediction,
     }
-    done = db.session.connection().execute(_CLOSE, {"attempt_id": attempt.id, **values})
-    if done.rowcount != 1:
-        db.session.refresh(attempt)
-        return False
-    for key, value in values.items():
-        set_committed_value(attempt, key, value)
     source = "contest" if attempt.round_id else "practice"
-    record_evidence_many(
+    observed = evidence_params(
         attempt.user_id,
         [(f"question:{q.id}", q.competence_code, ok, float(q.difficulty)) for q, ok in results],
         source,
         at,
     )
-    if attempt.round_id:
-        _update_best(attempt, score, len(results), at, duration_ms, prediction)
+    round_ = attempt.round
+    params = {**observed, **values, "attempt_id": attempt.id}
+    live = None
+    if round_ is not None:
+        live = tuple(ranking.live_criteria(round_.criteria))
+        params.update(
+            round_id=round_.id,
+            contest_id=round_.contest_id,
+            all_correct=score == len(results),
+            submitted_s=int((at - aware(round_.opens_at)).total_seconds()),
+        )
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        row = execute_compiled(
+            ("close", live), lambda dialect: _close_statement(dialect, live), params
+        ).first()
+        closed = row is not None
+        best = row if row is not None and row.user_id is not None else None
+    else:
+        closed = connection.execute(_CLOSE, params).rowcount == 1
+        best = None
+        if closed:
+            write_evidence(observed)
+            if live is not None:
+                best = execute_compiled(
+                    ("best-upsert", live), lambda dialect: _best_upsert(dialect, live), params
+                ).first()
+                if best is not None:
+                    execute_compiled(
+                        "locality-tally", lambda dialect: tally_upsert(dialect, tally_source()),
+                        {**best._asdict(), "round_id": round_.id},
+                    )
+    if not closed:
+        db.session.refresh(attempt)
+        return False
+    for key, value in values.items():
+        set_committed_value(attempt, key, value)
+    if best is not None and not best.voided:
+        get_board().record(round_, best)
     return True
 
 
-def _update_best(
-    attempt: ContestAttempt, score: int, total: int, at: datetime, duration_ms: int, prediction: int | None
-) -> None:
-    """Keep the participant's best result of the round (same transaction), the locality tallies
-    and the live board.
+def _close_statement(dialect: str, live: tuple[str, ...] | None):
+    """PostgreSQL: the whole close as one statement (compiled once per process)::
 
-    One statement: ``INSERT ... SELECT`` (the participant's group, locality and unit from the
-    entry) ``ON CONFLICT (round_id, user_id) DO UPDATE ... WHERE`` the new result ranks strictly
-    ahead on the live criteria, ``RETURNING`` the row only when it was written, with the score it
-    replaced (``previous_score``, NULL for a new participant) for the tallies. Concurrent submits
-    of one person serialize on the row; the better one stays.
-    """
-    round_ = attempt.round
-    params = {
-        "round_id": round_.id,
-        "contest_id": round_.contest_id,
-        "user_id": attempt.user_id,
-        "attempt_id": attempt.id,
-        "score": score,
-        "all_correct": score == total,
-        "duration_ms": duration_ms,
-        "submitted_s": int((at - aware(round_.opens_at)).total_seconds()),
-        "submitted_at": at,
-        "prediction": prediction,
-    }
-    live = tuple(ranking.live_criteria(round_.criteria))
-    row = execute_compiled(("best-upsert", live), lambda dialect: _best_upsert(dialect, live), params).first()
-    if row is not None and not row.voided:
-        add_to_tallies({
-            "round_id": round_.id,
-            "grp": row.grp,
-            "locality_id": row.locality_id,
-            "participants": 1 if row.previous_score is None else 0,
-            "score_sum": row.score - (row.previous_score or 0),
-        })
-        get_board().record(round_, row)
+        WITH closed AS (UPDATE contest_attempts ... WHERE id = :attempt_id AND status = 'open'
+                        RETURNING id),
+             observed AS (INSERT INTO evidence ... WHERE EXISTS (SELECT FROM closed) ...),
+             best AS (INSERT INTO contest_best_results ... WHERE EXISTS (SELECT FROM closed)
+                      ON CONFLICT ... DO UPDATE ... WHERE <ranks ahead> RETURNING ...),
+             tally AS (INSERT INTO contest_locality_tallies ... SELECT ... FROM best ...)
+        SELECT closed.id, best.* FROM closed LEFT JOIN best ON true
+
+    No row: the attempt was already closed and nothing was written. Concurrent submits of one
+    attempt serialize on its row lock in ``closed``; the later one finds it closed. Every part is
+    the same builder the SQLite path runs on its own (``_CLOSE``, ``evidence.upsert_arrays``,
+    ``_best_upsert``, ``contest_boards.tally_upsert``); ``live`` is None for practice (no best
+    result)."""
+    closed = _CLOSE.returning(ContestAttempt.id).cte("closed")
+    gate = exists(select(closed.c.id))
+    parts = [upsert_arrays(dialect, gate).cte("observed")]
+    if live is None:
+        return select(closed.c.id, null().label("user_id")).add_cte(*parts)
+    best = _best_upsert(dialect, live, gate).cte("best")
+    parts.append(tally_upsert(dialect, best).cte("tally"))
+    return (
+        select(closed.c.id.label("closed_id"), *best.c)
+        .select_from(closed.outerjoin(best, true()))
+        .add_cte(*parts)
+    )
 
 
-def _best_upsert(dialect: str, live: tuple[str, ...]):
-    """The best-result upsert for a dialect and live criteria (compiled once per process)."""
+def _best_upsert(dialect: str, live: tuple[str, ...], gate=None):
+    """Keep the participant's best result of the round: ``INSERT ... SELECT`` (the participant's
+    group, locality and unit from the entry) ``ON CONFLICT (round_id, user_id) DO UPDATE ...
+    WHERE`` the new result ranks strictly ahead on the ``live`` criteria, ``RETURNING`` the row
+    only when it was written, with the score it replaced (``previous_score``, NULL for a new
+    participant) for the tallies. Concurrent submits of one person serialize on the row; the
+    better one stays. With ``gate`` (a SQL condition) only when it holds."""
     R = ContestBestResult
     source = (
         select(
@@ -379,6 +412,8 @@ def _best_upsert(dialect: str, live: tuple[str, ...]):
         .join(Locality, Locality.id == ContestEntry.locality_id)
         .where(ContestEntry.contest_id == bindparam("contest_id"), ContestEntry.user_id == bindparam("user_id"))
     )
+    if gate is not None:
+        source = source.where(gate)
     columns = [
         "round_id", "user_id", "entry_id", "attempt_id", "grp", "locality_id", "locality_path",
         "workplace_unit_id", "score", "all_correct", "duration_ms", "submitted_s", "submitted_at",
@@ -421,7 +456,7 @@ def submit_attempt(
     if prediction is not None and (prediction < 0 or prediction > 10_000_000):
         raise AttemptError(_("The prediction must be a whole number of at least 0."), "prediction")
     duration = int((now - aware(attempt.started_at)).total_seconds() * 1000)
-    _close(attempt, answers, "submitted", now, max(duration, 0), prediction)
+    close_attempt(attempt, answers, "submitted", now, max(duration, 0), prediction)
     return attempt
 
 
@@ -429,7 +464,7 @@ def expire_attempt(attempt: ContestAttempt, now: datetime | None = None) -> None
     """Close an attempt whose time ran out, graded with its saved answers at the deadline."""
     deadline = aware(attempt.deadline)
     duration = int((deadline - aware(attempt.started_at)).total_seconds() * 1000)
-    _close(attempt, dict(attempt.answers), "expired", deadline, duration, attempt.prediction)
+    close_attempt(attempt, dict(attempt.answers), "expired", deadline, duration, attempt.prediction)
 
 
 def expire_overdue(round_: ContestRound, now: datetime | None = None, limit: int | None = None) -> int:

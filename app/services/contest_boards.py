@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Integer, and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from app.database import dialect_insert, execute_compiled, get_redis
+from app.database import dialect_insert, get_redis
 from app.extensions import db
 from app.models import Locality, WorkplaceUnit
 from app.models.contest import (
@@ -34,9 +34,25 @@ F = ContestFinalRank  # the frozen ranking of finalized rounds
 T = ContestLocalityTally  # participants and score sums per round, group and own locality
 
 
-def _tally_upsert(dialect: str):
-    stmt = dialect_insert(dialect)(T)
+def tally_upsert(dialect: str, best):
+    """Add a best-result change to the locality tallies (same transaction as the change; caller
+    commits). ``best`` is what the best-result upsert returned: a selectable with ``grp``,
+    ``locality_id``, ``score``, ``previous_score`` (NULL for a new participant) and ``voided``;
+    the round is the parameter ``round_id``. A new participant adds 1 to ``participants``, and the
+    sum of best scores rises by the improvement; a voided participant counts nowhere. On
+    PostgreSQL ``best`` is the upsert itself (a CTE of the submit's one statement), on SQLite a
+    row of parameters named like its columns (``tally_source``)."""
     table = T.__table__.c
+    source = select(
+        bindparam("round_id", type_=Integer),
+        best.c.grp,
+        best.c.locality_id,
+        case((best.c.previous_score.is_(None), 1), else_=0),
+        best.c.score - func.coalesce(best.c.previous_score, 0),
+    ).where(best.c.voided.is_(False))
+    stmt = dialect_insert(dialect)(T).from_select(
+        ["round_id", "grp", "locality_id", "participants", "score_sum"], source
+    )
     return stmt.on_conflict_do_update(
         index_elements=["round_id", "grp", "locality_id"],
         set_={
@@ -46,14 +62,13 @@ def _tally_upsert(dialect: str):
     )
 
 
-def add_to_tallies(change: dict) -> None:
-    """Add a submit to the locality tallies: ``change`` has ``round_id, grp, locality_id,
-    participants`` (1 for a new participant, 0 for an improvement) and ``score_sum`` (the rise of
-    the sum of best scores). Same transaction as the best result (caller commits)."""
-    execute_compiled(
-        "locality-tally", _tally_upsert, change,
-        column_keys=["round_id", "grp", "locality_id", "participants", "score_sum"],
-    )
+def tally_source():
+    """For ``tally_upsert`` where the best-result row is in Python: its values as parameters."""
+    columns = R.__table__.c
+    return select(
+        *(bindparam(name, type_=columns[name].type).label(name)
+          for name in ("grp", "locality_id", "score", "previous_score", "voided"))
+    ).subquery("best")
 
 
 def remove_from_tallies(results: list) -> None:

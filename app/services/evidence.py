@@ -44,35 +44,33 @@ def record_evidence_many(user_id: int, items: list[tuple[str, str, bool, float]]
     arrays (``unnest``), so the statement has 7 parameters whatever the count, and psycopg reuses
     its parsed and prepared form; on SQLite as ``VALUES (...), (...)`` rows, ``BATCH`` at a time.
     """
-    if source not in EVIDENCE_SOURCES:
-        raise ValueError(f"unknown evidence source {source}")
-    at = at or utcnow()
-    rows: dict[tuple[str, str], tuple[bool, float]] = {}
-    for ref, code, success, difficulty in items:
-        rows[(ref[:120], code)] = (bool(success), float(difficulty))
-    if not rows:
+    write_evidence(evidence_params(user_id, items, source, at or utcnow()))
+
+
+def write_evidence(params: dict) -> None:
+    """``record_evidence_many`` of rows already made into ``evidence_params``."""
+    user_id, source = params["user_id"], params["source"]
+    if not params["refs"]:
         return
     dialect = db.session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover
-        for (ref, code), (success, difficulty) in rows.items():
-            record_evidence(user_id, [code], source, ref, success, difficulty, at)
-        return
-    # A fixed order so that concurrent batches of one person lock rows in the same order.
-    keys = sorted(rows)
     if dialect == "postgresql":
-        execute_compiled("evidence-upsert", _upsert_arrays, {
-            "user_id": user_id, "source": source, "occurred_at": at,
-            "refs": [ref for ref, _code in keys], "codes": [code for _ref, code in keys],
-            "successes": [rows[key][0] for key in keys], "difficulties": [rows[key][1] for key in keys],
-        })
+        execute_compiled("evidence-upsert", upsert_arrays, params)
         return
-    for start in range(0, len(keys), BATCH):
-        batch = keys[start : start + BATCH]
-        params = {"user_id": user_id, "source": source, "occurred_at": at}
-        for i, (ref, code) in enumerate(batch):
-            params.update({f"ref_{i}": ref, f"code_{i}": code, f"success_{i}": rows[(ref, code)][0],
-                           f"difficulty_{i}": rows[(ref, code)][1]})
-        execute_compiled(("evidence-upsert", len(batch)), partial(_upsert_values, rows=len(batch)), params)
+    if dialect != "sqlite":  # pragma: no cover
+        for ref, code, success, difficulty in zip(
+            params["refs"], params["codes"], params["successes"], params["difficulties"], strict=True
+        ):
+            record_evidence(user_id, [code], source, ref, success, difficulty, params["occurred_at"])
+        return
+    for start in range(0, len(params["refs"]), BATCH):
+        batch = slice(start, start + BATCH)
+        rows = list(zip(params["refs"][batch], params["codes"][batch], params["successes"][batch],
+                        params["difficulties"][batch], strict=True))
+        values = {"user_id": user_id, "source": source, "occurred_at": params["occurred_at"]}
+        for i, (ref, code, success, difficulty) in enumerate(rows):
+            values.update({f"ref_{i}": ref, f"code_{i}": code, f"success_{i}": success,
+                           f"difficulty_{i}": difficulty})
+        execute_compiled(("evidence-upsert", len(rows)), partial(_upsert_values, rows=len(rows)), values)
 
 
 BATCH = 200  # SQLite rows per statement: ~800 parameters, far below its limit
@@ -92,8 +90,28 @@ def _constants() -> dict:
     return {name: bindparam(name, type_=table.c[name].type) for name in ("user_id", "source", "occurred_at")}
 
 
-def _upsert_arrays(dialect: str):
-    """PostgreSQL: ``INSERT ... SELECT ... FROM unnest(refs, codes, successes, difficulties)``."""
+def evidence_params(user_id: int, items: list[tuple[str, str, bool, float]], source: str, at: datetime) -> dict:
+    """The parameters of ``upsert_arrays`` for ``items`` (``(ref, code, success, difficulty)``;
+    the latest of a repeated ``(ref, code)`` counts), in a fixed order so that concurrent batches
+    of one person lock rows in the same order."""
+    if source not in EVIDENCE_SOURCES:
+        raise ValueError(f"unknown evidence source {source}")
+    rows: dict[tuple[str, str], tuple[bool, float]] = {}
+    for ref, code, success, difficulty in items:
+        rows[(ref[:120], code)] = (bool(success), float(difficulty))
+    keys = sorted(rows)
+    return {
+        "user_id": user_id, "source": source, "occurred_at": at,
+        "refs": [ref for ref, _code in keys], "codes": [code for _ref, code in keys],
+        "successes": [rows[key][0] for key in keys], "difficulties": [rows[key][1] for key in keys],
+    }
+
+
+def upsert_arrays(dialect: str, gate=None):
+    """PostgreSQL: ``INSERT ... SELECT ... FROM unnest(refs, codes, successes, difficulties)``
+    (parameters from ``evidence_params``); with ``gate`` (a SQL condition) only when it holds, so
+    that the statement can be part of a bigger one (the contest submit's, in
+    ``contest_attempts``)."""
     from sqlalchemy.dialects.postgresql import ARRAY
 
     table = Evidence.__table__
@@ -110,6 +128,8 @@ def _upsert_arrays(dialect: str):
         fixed["user_id"], arrays.c.competence_code, fixed["source"], arrays.c.ref, arrays.c.success,
         arrays.c.difficulty, fixed["occurred_at"],
     )
+    if gate is not None:
+        source = source.where(gate)
     return _on_conflict(dialect_insert(dialect)(Evidence).from_select(_COLUMNS, source))
 
 
