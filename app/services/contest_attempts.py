@@ -25,7 +25,7 @@ from app.models.types import utcnow
 from app.services import banks as bank_service
 from app.services import contest_ranking as ranking
 from app.services.contest_boards import get_board, tally_source, tally_upsert
-from app.services.evidence import evidence_params, upsert_arrays, write_evidence
+from app.services.evidence import evidence_params, upsert_rows, write_evidence
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PRACTICE_MINUTES = 60
@@ -366,12 +366,12 @@ def _close_statement(dialect: str, live: tuple[str, ...] | None):
 
     No row: the attempt was already closed and nothing was written. Concurrent submits of one
     attempt serialize on its row lock in ``closed``; the later one finds it closed. Every part is
-    the same builder the SQLite path runs on its own (``_CLOSE``, ``evidence.upsert_arrays``,
+    the same builder the SQLite path runs on its own (``_CLOSE``, ``evidence.upsert_rows``,
     ``_best_upsert``, ``contest_boards.tally_upsert``); ``live`` is None for practice (no best
     result)."""
     closed = _CLOSE.returning(ContestAttempt.id).cte("closed")
     gate = exists(select(closed.c.id))
-    parts = [upsert_arrays(dialect, gate).cte("observed")]
+    parts = [upsert_rows(dialect, gate).cte("observed")]
     if live is None:
         return select(closed.c.id, null().label("user_id")).add_cte(*parts)
     best = _best_upsert(dialect, live, gate).cte("best")

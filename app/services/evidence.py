@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import bindparam, column, func, select
+from sqlalchemy import JSON, bindparam, column, func, select
 
 from app.database import dialect_insert, execute_compiled
 from app.extensions import db
@@ -40,37 +40,35 @@ def record_evidence_many(user_id: int, items: list[tuple[str, str, bool, float]]
     of ``(user, source, ref, code)`` replaces the earlier one (caller commits).
 
     One statement rather than an executemany (the contest submit records 30 rows; 30 pipelined
-    executions cost the database and the driver more). On PostgreSQL the rows arrive as four
-    arrays (``unnest``), so the statement has 7 parameters whatever the count, and psycopg reuses
-    its parsed and prepared form; on SQLite as ``VALUES (...), (...)`` rows, ``BATCH`` at a time.
+    executions cost the database and the driver more). On PostgreSQL the rows arrive as one JSON
+    document (``json_to_recordset``), so the statement has 4 parameters whatever the count, and
+    psycopg reuses its parsed and prepared form; on SQLite as ``VALUES (...), (...)`` rows, ``BATCH`` at a time.
     """
     write_evidence(evidence_params(user_id, items, source, at or utcnow()))
 
 
 def write_evidence(params: dict) -> None:
     """``record_evidence_many`` of rows already made into ``evidence_params``."""
-    user_id, source = params["user_id"], params["source"]
-    if not params["refs"]:
+    observed = params["observed"]
+    if not observed:
         return
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        execute_compiled("evidence-upsert", upsert_arrays, params)
+        execute_compiled("evidence-upsert", upsert_rows, params)
         return
+    fixed = {name: params[name] for name in ("user_id", "source", "occurred_at")}
     if dialect != "sqlite":  # pragma: no cover
-        for ref, code, success, difficulty in zip(
-            params["refs"], params["codes"], params["successes"], params["difficulties"], strict=True
-        ):
-            record_evidence(user_id, [code], source, ref, success, difficulty, params["occurred_at"])
+        for row in observed:
+            record_evidence(fixed["user_id"], [row["competence_code"]], fixed["source"], row["ref"],
+                            row["success"], row["difficulty"], fixed["occurred_at"])
         return
-    for start in range(0, len(params["refs"]), BATCH):
-        batch = slice(start, start + BATCH)
-        rows = list(zip(params["refs"][batch], params["codes"][batch], params["successes"][batch],
-                        params["difficulties"][batch], strict=True))
-        values = {"user_id": user_id, "source": source, "occurred_at": params["occurred_at"]}
-        for i, (ref, code, success, difficulty) in enumerate(rows):
-            values.update({f"ref_{i}": ref, f"code_{i}": code, f"success_{i}": success,
-                           f"difficulty_{i}": difficulty})
-        execute_compiled(("evidence-upsert", len(rows)), partial(_upsert_values, rows=len(rows)), values)
+    for start in range(0, len(observed), BATCH):
+        batch = observed[start : start + BATCH]
+        values = dict(fixed)
+        for i, row in enumerate(batch):
+            values.update({f"ref_{i}": row["ref"], f"code_{i}": row["competence_code"],
+                           f"success_{i}": row["success"], f"difficulty_{i}": row["difficulty"]})
+        execute_compiled(("evidence-upsert", len(batch)), partial(_upsert_values, rows=len(batch)), values)
 
 
 BATCH = 200  # SQLite rows per statement: ~800 parameters, far below its limit
@@ -91,38 +89,31 @@ def _constants() -> dict:
 
 
 def evidence_params(user_id: int, items: list[tuple[str, str, bool, float]], source: str, at: datetime) -> dict:
-    """The parameters of ``upsert_arrays`` for ``items`` (``(ref, code, success, difficulty)``;
-    the latest of a repeated ``(ref, code)`` counts), in a fixed order so that concurrent batches
-    of one person lock rows in the same order."""
+    """The parameters of ``upsert_rows`` for ``items`` (``(ref, code, success, difficulty)``; the
+    latest of a repeated ``(ref, code)`` counts): the rows in ``observed``, in a fixed order so
+    that concurrent batches of one person lock rows in the same order."""
     if source not in EVIDENCE_SOURCES:
         raise ValueError(f"unknown evidence source {source}")
     rows: dict[tuple[str, str], tuple[bool, float]] = {}
     for ref, code, success, difficulty in items:
         rows[(ref[:120], code)] = (bool(success), float(difficulty))
-    keys = sorted(rows)
-    return {
-        "user_id": user_id, "source": source, "occurred_at": at,
-        "refs": [ref for ref, _code in keys], "codes": [code for _ref, code in keys],
-        "successes": [rows[key][0] for key in keys], "difficulties": [rows[key][1] for key in keys],
-    }
+    observed = [
+        {"ref": ref, "competence_code": code, "success": success, "difficulty": difficulty}
+        for (ref, code), (success, difficulty) in sorted(rows.items())
+    ]
+    return {"user_id": user_id, "source": source, "occurred_at": at, "observed": observed}
 
 
-def upsert_arrays(dialect: str, gate=None):
-    """PostgreSQL: ``INSERT ... SELECT ... FROM unnest(refs, codes, successes, difficulties)``
-    (parameters from ``evidence_params``); with ``gate`` (a SQL condition) only when it holds, so
-    that the statement can be part of a bigger one (the contest submit's, in
-    ``contest_attempts``)."""
-    from sqlalchemy.dialects.postgresql import ARRAY
-
+def upsert_rows(dialect: str, gate=None):
+    """PostgreSQL: ``INSERT ... SELECT ... FROM json_to_recordset(observed)`` (parameters from
+    ``evidence_params``; the rows travel as one JSON document, which costs the driver less than
+    arrays); with ``gate`` (a SQL condition) only when it holds, so that the statement can be part
+    of a bigger one (the contest submit's, in ``contest_attempts``)."""
     table = Evidence.__table__
-    arrays = func.unnest(
-        *(bindparam(name, type_=ARRAY(table.c[column].type))
-          for name, column in (("refs", "ref"), ("codes", "competence_code"), ("successes", "success"),
-                               ("difficulties", "difficulty")))
-    ).table_valued(
+    arrays = func.json_to_recordset(bindparam("observed", type_=JSON)).table_valued(
         column("ref", table.c.ref.type), column("competence_code", table.c.competence_code.type),
         column("success", table.c.success.type), column("difficulty", table.c.difficulty.type),
-    ).render_derived(name="observed")
+    ).render_derived(name="observed", with_types=True)
     fixed = _constants()
     source = select(
         fixed["user_id"], arrays.c.competence_code, fixed["source"], arrays.c.ref, arrays.c.success,
