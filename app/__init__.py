@@ -100,8 +100,12 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
 
     @app.before_request
     def refuse_nul_characters():
-        """PostgreSQL cannot store NUL in text: refuse such input up front with a 400."""
-        for source in (request.args, request.form):
+        """PostgreSQL cannot store NUL in text: refuse such input up front with a 400. Only a
+        form's body is read here (a JSON API call's is parsed by its view, not twice)."""
+        sources = [request.args]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            sources.append(request.form)
+        for source in sources:
             for values in source.listvalues():
                 if any("\x00" in v for v in values):
                     from flask import abort

@@ -113,11 +113,19 @@ def api_start(slug: str, number: int):
     return jsonify(data), 201
 
 
-# The caller's attempt with its round (not its contest, nor the contest's area: no more joins) and
-# the token check, built once per process.
+# The caller's attempt with what saving and submitting read of its round (not its contest, nor the
+# contest's area: no more joins; any other attribute would load when read) and the token check,
+# built once per process.
 _OWN_ATTEMPT = (
     select(ContestAttempt)
-    .options(joinedload(ContestAttempt.round).lazyload(ContestRound.contest))
+    .options(
+        joinedload(ContestAttempt.round)
+        .load_only(
+            ContestRound.contest_id, ContestRound.opens_at, ContestRound.closes_at,
+            ContestRound.grace_seconds, ContestRound.criteria,
+        )
+        .lazyload(ContestRound.contest)
+    )
     .join(ApiToken, ApiToken.user_id == ContestAttempt.user_id)
     .join(User, User.id == ApiToken.user_id)
     .where(ContestAttempt.id == bindparam("attempt_id"), *valid_token())
