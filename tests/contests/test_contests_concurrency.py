@@ -58,7 +58,7 @@ def test_concurrent_submits_of_one_attempt_count_once(app, world, register):
         assert (attempt.status, attempt.score) == ("submitted", 5)
         from app.models.competency import Evidence
 
-        assert db.session.scalar(db.select(db.func.count(Evidence.id))) == 5
+        assert db.session.scalar(db.select(db.func.count()).select_from(Evidence)) == 5
 
 
 def test_concurrent_starts_never_exceed_the_attempts_allowed(app, world, register):

@@ -90,7 +90,7 @@ def test_a_citizen_registers_starts_resumes_saves_and_submits_once(app, client, 
 
             assert (
                 db.session.scalar(
-                    db.select(db.func.count(Evidence.id)).where(
+                    db.select(db.func.count()).select_from(Evidence).where(
                         Evidence.user_id == user.id, Evidence.source == "contest"
                     )
                 )
@@ -182,7 +182,7 @@ def test_practice_gives_immediate_feedback_and_is_unranked(app, client, world, l
         from app.models.competency import Evidence
 
         assert (
-            db.session.scalar(db.select(db.func.count(Evidence.id)).where(Evidence.source == "practice")) >= 3
+            db.session.scalar(db.select(db.func.count()).select_from(Evidence).where(Evidence.source == "practice")) >= 3
         )
 
 
