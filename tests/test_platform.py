@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +29,52 @@ def test_health_reports_database_state(client, app):
         assert body["redis"] == {"ok": True}
     else:
         assert "redis" not in body
+
+
+def test_requests_survive_the_database_dropping_the_pools_connections(client, app):
+    """Pooled connections are not pinged on every checkout, yet when the database has closed them
+    (a restart, an administrator terminating backends) the next requests get new connections
+    instead of failing; a connection idle for a while is pinged before use."""
+    import psycopg
+
+    from app import database
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return  # SQLite has no server to drop connections
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    for _round in range(2):  # twice: the pool is full of connections the second time
+        assert client.get("/api/v1/contests").status_code == 200
+        with psycopg.connect(url, autocommit=True) as admin:
+            others = (
+                "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND backend_type = 'client backend'"
+            )
+            dropped = admin.execute(f"SELECT count(pg_terminate_backend(pid)) {others}").fetchone()[0]
+            for _wait in range(100):  # the backends exit a moment after being told to
+                if admin.execute(f"SELECT count(*) {others}").fetchone()[0] == 0:
+                    break
+                time.sleep(0.02)
+        assert dropped >= 1
+        for _request in range(3):
+            assert client.get("/api/v1/contests").status_code == 200
+    with app.app_context():
+        dialect = db.engine.dialect
+        db.engine.dispose()  # the pool starts empty: one connection, checked out again and again
+    pings = []
+    real_ping = dialect.do_ping
+    dialect.do_ping = lambda connection: pings.append(1) or real_ping(connection)
+    idle = database.PING_AFTER_IDLE_SECONDS
+    try:
+        for _request in range(2):
+            assert client.get("/api/v1/contests").status_code == 200
+        assert pings == []  # a connection just used is trusted
+        database.PING_AFTER_IDLE_SECONDS = 0.0  # every pooled connection counts as idle
+        assert client.get("/api/v1/contests").status_code == 200
+        assert pings == [1]
+    finally:
+        database.PING_AFTER_IDLE_SECONDS = idle
+        del dialect.do_ping
 
 
 def test_server_time_lets_a_quiz_client_count_down_by_the_servers_clock(client):
