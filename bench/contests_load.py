@@ -58,6 +58,19 @@ def summary(name: str, latencies: list[float], elapsed: float, errors: int = 0) 
     )
 
 
+def machine_gauge() -> float:
+    """Seconds of CPU a fixed pure-Python loop takes (best of three): how fast this machine is
+    right now. On the shared 2-core machine it moved from 0.21 to 0.42 s within one session, and
+    every figure of a run moves with it, so each run prints it."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for i in range(3_000_000):
+            total += i * i
+        best = min(best, time.process_time() - started)
+    return best
+
+
 # --- database and seed --------------------------------------------------------------------------
 
 
@@ -507,6 +520,7 @@ def main() -> None:
         finalize_only()
         return
     rng = random.Random(4)
+    log(f"machine gauge: a 3M-step Python loop takes {machine_gauge():.3f} s of CPU (lower is faster)")
     recreate_database()
     app = make_app()
     data = seed(app, args.n, args.submitters, rng)
@@ -654,6 +668,7 @@ def main() -> None:
         took = time.perf_counter() - t0
         log(f"expire abandoned attempts: {expired} in {took:.2f} s ({took * 1000 / max(expired, 1):.2f} ms each)")
         time_finalize(data["round_id"])
+    log(f"machine gauge at the end: {machine_gauge():.3f} s")
     log("done")
 
 
