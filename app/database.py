@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import select
 import time
+from functools import partial
 
 from flask import Flask, current_app
 from sqlalchemy import create_engine, event
@@ -33,7 +34,7 @@ def _checked_in(_dbapi_connection, record) -> None:
     record.info["idle_since"] = time.monotonic()
 
 
-def _check_out(dbapi_connection, record, _proxy) -> None:
+def _check_out(dialect, dbapi_connection, record, _proxy) -> None:
     """Hand out a pooled PostgreSQL connection only if it is alive, pinging it only when in doubt.
 
     SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip to the database per
@@ -55,7 +56,7 @@ def _check_out(dbapi_connection, record, _proxy) -> None:
             suspect = True
     if suspect:
         try:
-            alive = db.engine.dialect.do_ping(dbapi_connection)
+            alive = dialect.do_ping(dbapi_connection)
         except Exception:
             alive = False
         if not alive:
@@ -69,7 +70,7 @@ def init_app(app: Flask) -> None:
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         with app.app_context():
             event.listen(db.engine, "checkin", _checked_in)
-            event.listen(db.engine, "checkout", _check_out)
+            event.listen(db.engine, "checkout", partial(_check_out, db.engine.dialect))
     app.extensions["redis"] = None
     url = app.config.get("REDIS_URL")
     if url:
