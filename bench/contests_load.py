@@ -270,7 +270,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, kind: str = "gthread", threads: int = 2) -> subprocess.Popen:
+def start_server(
+    port: int, workers: int, kind: str = "gthread", threads: int = 2, wsgi: str = "wsgi:app"
+) -> subprocess.Popen:
     """gunicorn on loopback: the deployed gunicorn.conf.py (gthread, JSON access log) or sync workers.
     Rate limits stay on (Redis storage), as in production."""
     env = dict(
@@ -288,7 +290,7 @@ def start_server(port: int, workers: int, kind: str = "gthread", threads: int = 
     if kind == "sync":
         command += ["-k", "sync"]
     proc = subprocess.Popen(
-        [*command, "--log-level", "warning", "wsgi:app"],
+        [*command, "--log-level", "warning", wsgi],
         cwd=ROOT,
         env=env,
         start_new_session=True,
@@ -506,6 +508,11 @@ def main() -> None:
         help="gunicorn worker class (gthread = gunicorn.conf.py, as deployed)",
     )
     parser.add_argument("--server-threads", type=int, default=2, help="threads per gthread worker")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="after the product's submit phase, the same work framework-free (bench/submit_floor.py)",
+    )
     parser.add_argument("--threads", type=int, default=16, help="warm-up threads")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (writes, ceiling)")
     parser.add_argument("--read-connections", type=int, default=4, help="wrk connections (board reads)")
@@ -573,60 +580,25 @@ def main() -> None:
         if rest:
             wrk_phase("start attempt, the rest", port, rest, args.connections, len(rest) / 170 + 3, False)
         # Submitting: each started attempt once, 30 answers and a prediction.
-        with app.app_context():
-            from sqlalchemy import func, select
-
-            from app.models.contest import ContestAttempt, ContestBestResult
-
-            tokens = dict(data["submitters"])
-            submits = []
-            for attempt_id, user_id, questions in db.session.execute(
-                select(ContestAttempt.id, ContestAttempt.user_id, ContestAttempt.questions).where(
-                    ContestAttempt.user_id.in_(fresh), ContestAttempt.status == "open"
-                )
-            ):
-                answers = {str(q["id"]): [rng.choice(q["order"])] for q in questions}
-                body = json.dumps({"answers": answers, "prediction": rng.randint(0, 3000)})
-                submits.append(f"POST\t/api/v1/attempts/{attempt_id}/submit\t{tokens[user_id]}\t{body}")
-            db.session.rollback()
-        done = wrk_phase("submit (POST)", port, submits, args.connections, args.seconds, False, server.pid)
-        # wrk stops at its time limit with up to one request per connection in flight: those are
-        # processed by the server but never read. Wait until the counts stop moving, then check.
-        previous = None
-        while True:
-            time.sleep(1)
-            with app.app_context():
-                best = db.session.scalar(
-                    select(func.count())
-                    .select_from(ContestBestResult)
-                    .where(ContestBestResult.user_id.in_(fresh))
-                )
-                submitted = db.session.scalar(
-                    select(func.count())
-                    .select_from(ContestAttempt)
-                    .where(ContestAttempt.user_id.in_(fresh), ContestAttempt.status == "submitted")
-                )
-                zcard = app.extensions["redis"].zcard(boards.RedisBoard.key(data["round_id"], "citizen"))
-                total = db.session.scalar(
-                    select(func.count())
-                    .select_from(ContestBestResult)
-                    .where(ContestBestResult.round_id == data["round_id"])
-                )
-            if (best, submitted, zcard) == previous:
-                break
-            previous = (best, submitted, zcard)
-        consistent = (
-            best == submitted
-            and done["ok"] <= submitted <= done["ok"] + args.connections
-            and zcard == total
-            and done["bad"] == 0
-        )
-        log(
-            f"submits acknowledged={done['ok']} (+ at most {args.connections} in flight at the time limit)  "
-            f"submitted attempts={submitted}  best-result rows={best}  "
-            f"redis members={zcard} / SQL rows={total}  -> "
-            f"{'none lost or double-counted' if consistent else 'MISMATCH'}"
-        )
+        submit_phase(app, data, args, port, server.pid, rng, "submit (POST)")
+        if args.floor:
+            # The same work without the framework (bench/submit_floor.py), on attempts still open.
+            floor_port = free_port()
+            floor = start_server(floor_port, args.workers, args.server, args.server_threads, FLOOR_APP)
+            try:
+                submit_phase(app, data, args, floor_port, floor.pid, rng, "submit, framework-free floor")
+                os.environ["FLOOR_EVIDENCE"] = "off"
+                bare_port = free_port()
+                floor_bare = start_server(bare_port, args.workers, args.server, args.server_threads, FLOOR_APP)
+                try:
+                    submit_phase(app, data, args, bare_port, floor_bare.pid, rng, "floor without evidence rows")
+                finally:
+                    os.environ.pop("FLOOR_EVIDENCE")
+                    os.killpg(floor_bare.pid, signal.SIGTERM)
+                    floor_bare.wait(timeout=30)
+            finally:
+                os.killpg(floor.pid, signal.SIGTERM)
+                floor.wait(timeout=30)
 
         readers = data["readers"]
         wrk_phase("top-100 board (GET)", port, [f"GET\t{base}/leaderboard?limit=100&offset=0\t\t"],
@@ -670,6 +642,79 @@ def main() -> None:
         time_finalize(data["round_id"])
     log(f"machine gauge at the end: {machine_gauge():.3f} s")
     log("done")
+
+
+FLOOR_APP = "bench.submit_floor:application"
+
+
+def submit_phase(app, data: dict, args, port: int, server_pid: int, rng, label: str) -> None:
+    """Submit every attempt of the fresh participants still open, each once (30 answers and a
+    prediction), through wrk against the server on ``port``; then wait for the counts to settle
+    and check that none was lost or counted twice (SQL and Redis)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models.contest import ContestAttempt, ContestBestResult
+    from app.services import contest_boards as boards
+
+    fresh = [uid for uid, _t in data["submitters"]]
+    with app.app_context():
+        before = db.session.scalar(
+            select(func.count())
+            .select_from(ContestAttempt)
+            .where(ContestAttempt.user_id.in_(fresh), ContestAttempt.status == "submitted")
+        )
+        db.session.rollback()
+    with app.app_context():
+        tokens = dict(data["submitters"])
+        submits = []
+        for attempt_id, user_id, questions in db.session.execute(
+            select(ContestAttempt.id, ContestAttempt.user_id, ContestAttempt.questions).where(
+                ContestAttempt.user_id.in_(fresh), ContestAttempt.status == "open"
+            )
+        ):
+            answers = {str(q["id"]): [rng.choice(q["order"])] for q in questions}
+            body = json.dumps({"answers": answers, "prediction": rng.randint(0, 3000)})
+            submits.append(f"POST\t/api/v1/attempts/{attempt_id}/submit\t{tokens[user_id]}\t{body}")
+        db.session.rollback()
+    done = wrk_phase(label, port, submits, args.connections, args.seconds, False, server_pid)
+    # wrk stops at its time limit with up to one request per connection in flight: those are
+    # processed by the server but never read. Wait until the counts stop moving, then check.
+    previous = None
+    while True:
+        time.sleep(1)
+        with app.app_context():
+            best = db.session.scalar(
+                select(func.count())
+                .select_from(ContestBestResult)
+                .where(ContestBestResult.user_id.in_(fresh))
+            )
+            submitted = db.session.scalar(
+                select(func.count())
+                .select_from(ContestAttempt)
+                .where(ContestAttempt.user_id.in_(fresh), ContestAttempt.status == "submitted")
+            )
+            zcard = app.extensions["redis"].zcard(boards.RedisBoard.key(data["round_id"], "citizen"))
+            total = db.session.scalar(
+                select(func.count())
+                .select_from(ContestBestResult)
+                .where(ContestBestResult.round_id == data["round_id"])
+            )
+        if (best, submitted, zcard) == previous:
+            break
+        previous = (best, submitted, zcard)
+    consistent = (
+        best == submitted
+        and done["ok"] <= submitted - before <= done["ok"] + args.connections
+        and zcard == total
+        and done["bad"] == 0
+    )
+    log(
+        f"submits acknowledged={done['ok']} (+ at most {args.connections} in flight at the time limit)  "
+        f"submitted attempts={submitted - before} (of {submitted})  best-result rows={best}  "
+        f"redis members={zcard} / SQL rows={total}  -> "
+        f"{'none lost or double-counted' if consistent else 'MISMATCH'}"
+    )
 
 
 def time_finalize(round_id: int, times: int = 1) -> None:
