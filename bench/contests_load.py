@@ -10,6 +10,9 @@ that no submit was lost or counted twice, times the locality-board recompute and
     .venv/bin/python -m bench.contests_load --n 100000
     .venv/bin/python -m bench.contests_load --n 1000000 --seconds 10 --submitters 8000
 
+With ``--floor`` the submit phase runs twice more, against ``bench/submit_floor.py`` (the same
+work without the framework), with and without evidence rows: give it ~14,000 submitters.
+
 Never a test: it prints figures (recorded in docs/performance.md). Loopback only, bounded in count
 and time.
 """
@@ -664,8 +667,6 @@ def submit_phase(app, data: dict, args, port: int, server_pid: int, rng, label: 
             .select_from(ContestAttempt)
             .where(ContestAttempt.user_id.in_(fresh), ContestAttempt.status == "submitted")
         )
-        db.session.rollback()
-    with app.app_context():
         tokens = dict(data["submitters"])
         submits = []
         for attempt_id, user_id, questions in db.session.execute(
