@@ -21,7 +21,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'congdanso.db'}"
     )
-    # No ping on every checkout: app.database._check_out pings a PostgreSQL connection only when it
+    # No ping on every checkout: app.core.database._check_out pings a PostgreSQL connection only when it
     # has been idle or the server has closed it.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL") or None
@@ -62,13 +62,13 @@ class Config:
 
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
     # Dotted path of the class that delivers password-reset links (SMS gateway, e-mail, ...).
-    MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "app.services.messaging:LogSender")
+    MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "app.core.messaging:LogSender")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "courses"))
     QUIZZES_DIR = Path(os.environ.get("QUIZZES_DIR", BASE_DIR / "quizzes"))
     FRAMEWORK_FILE = Path(
-        os.environ.get("FRAMEWORK_FILE", BASE_DIR / "app" / "data" / "framework.yml")
+        os.environ.get("FRAMEWORK_FILE", BASE_DIR / "app" / "competency" / "data" / "framework.yml")
     )
     UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", BASE_DIR / "instance" / "uploads"))
     LOG_JSON = _bool("LOG_JSON", True)
@@ -87,7 +87,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False
-    MESSAGE_SENDER = "app.services.messaging:MemorySender"
+    MESSAGE_SENDER = "app.core.messaging:MemorySender"
     LOG_JSON = False
     LOG_LEVEL = "WARNING"
     # Fast hashing keeps the suite quick; production always uses scrypt.

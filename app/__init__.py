@@ -1,14 +1,32 @@
-"""Công Dân Số: the application factory."""
+"""Công Dân Số: the application factory.
+
+The app is one package per domain (``DOMAINS``); each has ``init_app(app)`` that registers its
+blueprints, commands, menu links and demo data. ``app.api`` comes last: the domains add their
+endpoints to its blueprint first.
+"""
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import os
 
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from config import CONFIGS, Config
+
+DOMAINS = (
+    "app.core",
+    "app.localities",
+    "app.accounts",
+    "app.learn",
+    "app.contests",
+    "app.training",
+    "app.competency",
+    "app.api",
+)
 
 
 def select_locale() -> str:
@@ -28,7 +46,8 @@ def select_locale() -> str:
 
 def create_app(config_class: type[Config] | str | None = None) -> Flask:
     """Build the Flask app: extensions, blueprints, CLI commands, logging."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, template_folder="core/templates",
+                static_folder="core/static")
     if config_class is None:
         config_class = os.environ.get("APP_CONFIG", "development")
     if isinstance(config_class, str):
@@ -36,7 +55,7 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from app.logs import configure_logging
+    from app.core.logs import configure_logging
 
     configure_logging(app)
 
@@ -52,11 +71,11 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
 
-    from app import database
+    from app.core import database
 
     database.init_app(app)
 
-    from app.models import User
+    from app.accounts.models import User
 
     @login_manager.user_loader
     def load_user(session_id: str):
@@ -73,30 +92,11 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
 
     login_manager.login_message = _l("Please log in to continue.")
 
-    from app.admin import bp as admin_bp
-    from app.api import bp as api_bp
-    from app.auth import bp as auth_bp
-    from app.errors import bp as errors_bp
-    from app.main import bp as main_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp, url_prefix="/auth")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
-    app.register_blueprint(errors_bp)
-    csrf.exempt(api_bp)
-
-    from app.areas import register_areas
-
-    register_areas(app)
-
-    from app import cli
-
-    cli.register(app)
-
-    from app.templating import register_template_helpers
-
-    register_template_helpers(app)
+    for name in DOMAINS:
+        if importlib.util.find_spec(f"{name}.models") is not None:
+            importlib.import_module(f"{name}.models")  # one metadata for create_all and Alembic
+    for name in DOMAINS:
+        importlib.import_module(name).init_app(app)
 
     @app.before_request
     def refuse_nul_characters():

@@ -24,7 +24,7 @@ def main() -> None:
     app = make_app()
     from sqlalchemy import text
 
-    from app.extensions import db
+    from app.core.extensions import db
 
     with app.app_context():
         db.session.execute(text("UPDATE contest_rounds SET closes_at = now() + interval '7 days', "

@@ -104,9 +104,9 @@ def seed(app, n: int, submitters: int, rng: random.Random) -> dict:
     """Localities (~10k), a contest with an open round, N results, and submitters with tokens."""
     import psycopg
 
-    from app.extensions import db
-    from app.models.contest import Contest, ContestRound
-    from app.services import banks
+    from app.contests import banks
+    from app.contests.models import Contest, ContestRound
+    from app.core.extensions import db
 
     with app.app_context():
         db.create_all()
@@ -535,10 +535,10 @@ def main() -> None:
     app = make_app()
     data = seed(app, args.n, args.submitters, rng)
 
-    from app.extensions import db
-    from app.models import Locality
-    from app.models.contest import ContestRound
-    from app.services import contest_boards as boards
+    from app.contests import boards
+    from app.contests.models import ContestRound
+    from app.core.extensions import db
+    from app.localities.models import Locality
 
     with app.app_context():
         round_ = db.session.get(ContestRound, data["round_id"])
@@ -575,7 +575,7 @@ def main() -> None:
         with app.app_context():
             from sqlalchemy import select
 
-            from app.models.contest import ContestAttempt
+            from app.contests.models import ContestAttempt
 
             started = set(db.session.scalars(select(ContestAttempt.user_id).where(ContestAttempt.user_id.in_(fresh))))
             db.session.rollback()
@@ -634,7 +634,7 @@ def main() -> None:
         # The attempts started but not submitted in the time of the submit phase are abandoned:
         # closed as expired (what `flask contests expire-overdue` does from cron while a round runs)
         # and timed apart from finalize, which would otherwise close them first.
-        from app.services.contest_attempts import expire_overdue
+        from app.contests.attempts import expire_overdue
 
         t0, expired = time.perf_counter(), 0
         while closed := expire_overdue(round_, datetime.now(UTC) + timedelta(days=1), limit=500):
@@ -656,9 +656,9 @@ def submit_phase(app, data: dict, args, port: int, server_pid: int, rng, label: 
     and check that none was lost or counted twice (SQL and Redis)."""
     from sqlalchemy import func, select
 
-    from app.extensions import db
-    from app.models.contest import ContestAttempt, ContestBestResult
-    from app.services import contest_boards as boards
+    from app.contests import boards
+    from app.contests.models import ContestAttempt, ContestBestResult
+    from app.core.extensions import db
 
     fresh = [uid for uid, _t in data["submitters"]]
     with app.app_context():
@@ -720,9 +720,9 @@ def submit_phase(app, data: dict, args, port: int, server_pid: int, rng, label: 
 
 def time_finalize(round_id: int, times: int = 1) -> None:
     """Finalize the round ``times`` times (the first run writes, later ones replace) and print each."""
-    from app.extensions import db
-    from app.models.contest import ContestRound
-    from app.services import contests as contest_service
+    from app.contests import service as contest_service
+    from app.contests.models import ContestRound
+    from app.core.extensions import db
 
     for i in range(times):
         round_ = db.session.get(ContestRound, round_id)
@@ -741,8 +741,8 @@ def finalize_only() -> None:
     re-finalize, which deletes the million ranks it replaces in the same transaction)."""
     from sqlalchemy import select, text
 
-    from app.extensions import db
-    from app.models.contest import ContestRound
+    from app.contests.models import ContestRound
+    from app.core.extensions import db
 
     app = make_app()
     with app.app_context():

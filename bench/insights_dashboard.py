@@ -29,11 +29,12 @@ def main() -> None:
     from sqlalchemy import insert
 
     from app import create_app
-    from app.extensions import db
-    from app.models import Locality, RoleGrant, User
-    from app.models.competency import CompetenceLevel, PersonLevel
-    from app.models.learning import Course, Lesson, LessonProgress
-    from app.services import reports
+    from app.accounts.models import RoleGrant, User
+    from app.competency import reports
+    from app.competency.models import CompetenceLevel, PersonLevel
+    from app.core.extensions import db
+    from app.learn.models import Course, Lesson, LessonProgress
+    from app.localities.models import Locality
     from config import TestConfig
 
     class Config(TestConfig):
@@ -190,7 +191,7 @@ def main() -> None:
         db.session.commit()
     client = app.test_client()
     client.post("/auth/login", data={"login": "0999999999", "password": "bench-pass-1"})
-    from app.services import charts
+    from app.competency import charts
 
     for url_path in (
         "/insights/unit/70",

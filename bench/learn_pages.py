@@ -39,10 +39,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="cds-learn-"))
 
     from app import create_app
-    from app.extensions import db
-    from app.models import User
-    from app.services.content import load_content
-    from app.services.text import fold
+    from app.accounts.models import User
+    from app.core.extensions import db
+    from app.core.text import fold
+    from app.learn.content import load_content
     from config import TestConfig
 
     class Config(TestConfig):
@@ -66,7 +66,7 @@ def main() -> None:
     for number in (1, 2, 3):
         learner.post(STEP.replace("/4", f"/{number}"))
 
-    static = ROOT / "app" / "static"
+    static = ROOT / "app" / "core" / "static"
     assets = sum((static / "css" / n).stat().st_size for n in ("app.css", "learn.css"))
     assets += sum(p.stat().st_size for p in (static / "js").glob("learn*.js"))
     print(f"backend={backend} requests={args.requests} (median / p95 server time, HTML size)")

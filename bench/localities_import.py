@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from app import create_app
-from app.extensions import db
-from app.services import localities
-from app.services.tabular import read_table
+from app.core.extensions import db
+from app.core.tabular import read_table
+from app.localities import service as localities
 from bench.vn_admin_data import write_legacy_csv
 from config import Config
 
@@ -59,7 +59,7 @@ def run(url: str) -> None:
               f"{time.perf_counter() - start:6.2f} s  ok={report.ok}")
         from sqlalchemy import func, select
 
-        from app.models import Locality
+        from app.localities.models import Locality
 
         depth = db.session.execute(select(Locality.depth, func.count()).group_by(Locality.depth)).all()
         print(f"{db.engine.dialect.name:10s} levels: {sorted(depth)}")

@@ -3,7 +3,7 @@
 Builds the pre-reform tree from the `vietnamadminunits` package (bench/requirements.txt), places
 ``--people`` residents in old communes, writes NEW_LIST and MAPPING CSVs from the package's
 converter_2025.json, then times validation and the one-transaction apply of
-``app.services.reorganize`` (what ``flask localities reorganize`` runs).
+``app.localities.reorganize`` (what ``flask localities reorganize`` runs).
 
     .venv/bin/python -m bench.reorganize_national [--people 100000] [--database-url URL]
 """
@@ -82,10 +82,12 @@ def main() -> None:
     from sqlalchemy import insert, select
 
     from app import create_app
-    from app.extensions import db
-    from app.models import Locality, User
-    from app.services import localities, reorganize
-    from app.services.tabular import Table
+    from app.accounts.models import User
+    from app.core.extensions import db
+    from app.core.tabular import Table
+    from app.localities import reorganize
+    from app.localities import service as localities
+    from app.localities.models import Locality
     from config import TestConfig
 
     class Config(TestConfig):

@@ -39,14 +39,13 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql
 
 from app import create_app
-from app.api.tokens import valid_token
-from app.models import User
-from app.models.contest import ApiToken, ContestAttempt, ContestRound
-from app.models.types import utcnow
-from app.services import contest_attempts as attempts
-from app.services import contest_ranking as ranking
-from app.services.contest_boards import RedisBoard
-from app.services.evidence import evidence_params
+from app.accounts.models import ApiToken, User
+from app.api.auth import valid_token
+from app.competency.evidence import evidence_params
+from app.contests import attempts, ranking
+from app.contests.boards import RedisBoard
+from app.contests.models import ContestAttempt, ContestRound
+from app.core.types import utcnow
 
 flask_app = create_app()
 config = flask_app.config

@@ -52,8 +52,8 @@ def get_metadata():
 
 def include_name(name, type_, parent_names):
     """Leave out of autogenerate the tables the app creates at run time: the PostgreSQL
-    partitions of contest_final_ranks, one per finalized round (app.models.contest)."""
-    from app.models.contest import FINAL_RANK_PARTITION
+    partitions of contest_final_ranks, one per finalized round (app.contests.models)."""
+    from app.contests.models import FINAL_RANK_PARTITION
 
     return not (type_ == "table" and name and FINAL_RANK_PARTITION.match(name))
 

@@ -49,10 +49,10 @@ def _foreign_contest(world) -> dict:
     if getattr(world, "_foreign_contest", None) is None:
         from datetime import timedelta
 
-        from app.extensions import db
-        from app.models.contest import Contest, ContestAttempt, ContestRound
-        from app.models.types import utcnow
-        from app.services.localities import get_by_code
+        from app.contests.models import Contest, ContestAttempt, ContestRound
+        from app.core.extensions import db
+        from app.core.types import utcnow
+        from app.localities.service import get_by_code
 
         user_id = _foreign_user(world)
         with world.app.app_context():
@@ -109,10 +109,10 @@ def _foreign_assignment(world) -> int:
     """A training assignment targeted at the foreign district (issue 5)."""
     from datetime import date
 
-    from app.extensions import db
-    from app.models.competency import TrainingAssignment
-    from app.models.learning import Course
-    from app.services.localities import get_by_code
+    from app.core.extensions import db
+    from app.learn.models import Course
+    from app.localities.service import get_by_code
+    from app.training.models import TrainingAssignment
 
     if getattr(world, "_foreign_assignment", None) is not None:
         return world._foreign_assignment
@@ -130,8 +130,8 @@ def _foreign_assignment(world) -> int:
 
 def _foreign_certificate(world) -> int:
     """A certificate of a person living in the foreign district (issue 5)."""
-    from app.extensions import db
-    from app.models.competency import Certificate
+    from app.core.extensions import db
+    from app.training.models import Certificate
 
     user_id = _foreign_user(world)
     with world.app.app_context():

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from app import create_app
-from app.extensions import db
+from app.core.extensions import db
 from config import TestConfig
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -86,7 +86,7 @@ def _clean(app) -> None:
                     conn.execute(text(f'DELETE FROM "{name}"'))
         if app.extensions.get("redis") is not None:
             app.extensions["redis"].flushdb()
-    from app.services.messaging import MemorySender
+    from app.core.messaging import MemorySender
 
     MemorySender.outbox.clear()
 
@@ -138,9 +138,9 @@ def make_locality(app):
 
     def factory(code: str, name: str | None = None, type: str = "Xã", parent=None, **extra):
         def create():
-            from app.models import Locality
-            from app.services.localities import get_by_code, path_for
-            from app.services.text import fold
+            from app.core.text import fold
+            from app.localities.models import Locality
+            from app.localities.service import get_by_code, path_for
 
             parent_obj = get_by_code(parent) if isinstance(parent, str) else (
                 get_by_code(parent.code) if parent is not None else None)
@@ -165,10 +165,10 @@ def make_user(app):
                 locality: str | None = None, roles: dict[str, str | None] | None = None,
                 password: str = PASSWORD, email: str | None = None, **extra):
         def create():
-            from app.models import User
-            from app.services.accounts import grant_role
-            from app.services.localities import get_by_code
-            from app.services.text import fold
+            from app.accounts.models import User
+            from app.accounts.service import grant_role
+            from app.core.text import fold
+            from app.localities.service import get_by_code
 
             number = phone or f"09{next(_counter) + 10000000:08d}"[-10:]
             user = User(phone=number, email=email, full_name=full_name, search_name=fold(full_name),
@@ -217,7 +217,7 @@ def rate_limited_app(tmp_path):
     """``rate_limited_app(**config)`` → a separate app (own SQLite file, schema created) with
     Flask-Limiter enabled. The limiter is one object per process, so it is switched off again
     afterwards for the other tests."""
-    from app.extensions import limiter
+    from app.core.extensions import limiter
 
     created = []
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.models import ROLES
+from app.accounts.models import ROLES
 from tests.access_registry import ARG_FACTORIES, OWN_ARG_ENDPOINTS, PUBLIC_ENDPOINTS
 
 HOME = "901"

@@ -7,8 +7,9 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Locality, RoleGrant, User
+from app.accounts.models import RoleGrant, User
+from app.core.extensions import db
+from app.localities.models import Locality
 
 HOSTILE = [
     "",
@@ -45,7 +46,7 @@ def test_registration_refuses_hostile_values(client, app, tree, value):
 @pytest.mark.parametrize("phone", ["0112345678", "091234567", "+1 202 555 0100", "09123456789", "abc"])
 def test_registration_refuses_wrong_phone_formats_with_a_message(client, app, tree, phone):
     with app.app_context():
-        from app.services.localities import get_by_code
+        from app.localities.service import get_by_code
 
         vid = get_by_code(tree["v1"]).id
     response = client.post("/auth/register", data={

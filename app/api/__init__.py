@@ -1,6 +1,16 @@
-from flask import Blueprint
+"""The JSON API (``/api/v1``): one blueprint, bearer-token auth, JSON errors and the health and
+time endpoints. Each domain adds its own endpoints to ``bp`` in its ``routes/api.py``; ``init_app``
+registers the blueprint after every domain has done so."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask
 
 bp = Blueprint("api", __name__)
 
-# Route modules register on bp when imported: health and localities, contests, bearer tokens.
-from app.api import contests, routes, tokens  # noqa: E402,F401
+
+def init_app(app: Flask) -> None:
+    from app.api import routes  # noqa: F401  (health, time, localities)
+    from app.core.extensions import csrf
+
+    app.register_blueprint(bp, url_prefix="/api/v1")
+    csrf.exempt(bp)

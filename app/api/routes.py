@@ -5,10 +5,9 @@ from flask import jsonify
 
 from app.api import bp
 from app.api.errors import api_error
-from app.database import database_state, redis_state
-from app.models.types import utcnow
-from app.services import localities
-from app.services.contest_attempts import TZ
+from app.core.database import database_state, redis_state
+from app.core.types import TZ, utcnow
+from app.localities import service as localities
 
 
 @bp.get("/health")

@@ -1,23 +1,22 @@
-"""Contests for participants: registration, taking rounds, practice and the public boards."""
-
+"""Contests: question banks, contests and rounds, attempts, ranking, live and final boards,
+statistics; the participants' pages (``/contests``), the organizers' pages (``/organize``), the
+contest endpoints of the JSON API and ``flask contests``."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask
-
-bp = Blueprint("contests", __name__)
+from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
-    from app.cli import add_demo_seeder
     from app.contests.cli import contests_cli
     from app.contests.demo import seed_contest_demo
-    from app.templating import add_nav_link
+    from app.contests.routes import api, organize, participant  # noqa: F401  (api adds to the API blueprint)
+    from app.core.cli import add_demo_seeder
+    from app.core.templating import add_nav_link, add_staff_link
 
+    app.register_blueprint(organize.bp, url_prefix="/organize")
+    app.register_blueprint(participant.bp, url_prefix="/contests")
+    add_staff_link(app, "organize.index", _l("Contests and question banks"), ("organizer",))
     add_nav_link(app, "contests.index", _l("Contests"))
     app.cli.add_command(contests_cli)
     add_demo_seeder(app, seed_contest_demo)
-
-
-from app.contests import routes  # noqa: E402,F401

@@ -8,12 +8,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models.contest import ContestRound
-from app.services import banks as bank_service
-from app.services import contest_attempts as attempts
-from app.services import contest_boards as boards
-from app.services import contests as contest_service
+from app.contests import attempts, boards
+from app.contests import banks as bank_service
+from app.contests import service as contest_service
+from app.contests.models import ContestRound
+from app.core.extensions import db
 
 contests_cli = AppGroup("contests", help="Quiz contests.")
 

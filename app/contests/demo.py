@@ -8,15 +8,16 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from app.extensions import db
-from app.models import Locality, User
-from app.models.contest import Contest, ContestAttempt, ContestEntry, ContestRound
-from app.models.types import utcnow
-from app.services import banks as bank_service
-from app.services import contest_attempts as attempts
-from app.services import contests as contest_service
-from app.services.accounts import find_or_create_unit
-from app.services.text import fold
+from app.accounts.models import User
+from app.accounts.service import find_or_create_unit
+from app.contests import attempts
+from app.contests import banks as bank_service
+from app.contests import service as contest_service
+from app.contests.models import Contest, ContestAttempt, ContestEntry, ContestRound
+from app.core.extensions import db
+from app.core.text import fold
+from app.core.types import utcnow
+from app.localities.models import Locality
 
 SLUG = "chuyen-doi-so-binh-phuoc"
 PEOPLE = 240

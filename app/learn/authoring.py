@@ -1,169 +1,163 @@
-"""Authoring in the browser (organizers): courses, lessons and steps, Markdown preview, uploads.
+"""Editing courses, lessons and steps in the browser (organizers), with the same rules as the files.
 
-Content is province-wide (courses belong to no locality), so any organizer may edit any course.
+Check questions and rehearsal forms are validated by the functions the file loader uses
+(``app.learn.content.check_question`` / ``rehearsal_problems``); uploads go through
+``app.learn.media`` (type from the content, size limits, WebVTT syntax).
 """
 from __future__ import annotations
 
+import secrets
+
 import yaml
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
-from app.extensions import db
-from app.learn import bp
-from app.learn.forms import CourseForm, LessonForm, NewStepForm, StepForm
-from app.models.learning import Course, Lesson, Step
-from app.services import audit, authoring
-from app.services.content import render_markdown
-from app.services.scope import role_required
-
-ORGANIZER = ("organizer",)
+from app.competency.framework import known_codes
+from app.core.extensions import db
+from app.core.text import fold
+from app.learn import media as media_service
+from app.learn.content import RESERVED_SLUGS, check_question, rehearsal_problems, slugify
+from app.learn.models import Course, Lesson, Step
 
 
-def _get(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
+class AuthoringError(ValueError):
+    """``field`` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
-def _data(form) -> dict:
-    return {name: f.data for name, f in form._fields.items()}
+def parse_codes(raw: str) -> list[str]:
+    """"2.3, 4.2" → ["2.3", "4.2"], each known to the framework file."""
+    codes = [c.strip() for c in (raw or "").replace(";", ",").split(",") if c.strip()]
+    unknown = [c for c in codes if c not in known_codes()]
+    if unknown or not codes:
+        raise AuthoringError("competences", "unknown competence codes: " + ", ".join(unknown) if unknown
+                             else "at least one competence code is needed")
+    return codes
 
 
-def _attach(form, exc: authoring.AuthoringError) -> None:
-    field = getattr(form, exc.field, None)
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
+def save_course(course: Course | None, data: dict) -> Course:
+    """Create or update a course from form data (slug unique, codes known)."""
+    slug = data["slug"]
+    if slug in RESERVED_SLUGS:
+        raise AuthoringError("slug", "this short name is reserved")
+    other = db.session.scalar(select(Course.id).where(Course.slug == slug))
+    if other is not None and (course is None or other != course.id):
+        raise AuthoringError("slug", "another course uses this short name")
+    codes = parse_codes(data["competences"])
+    if course is None:
+        course = Course(slug=slug)
+        db.session.add(course)
+    course.slug, course.title = slug, data["title"].strip()
+    course.summary = (data.get("summary") or "").strip()
+    course.audience, course.status, course.competences = data["audience"], data["status"], codes
+    course.position = data.get("order") or 0
+    course.search_text = fold(f"{course.title} {course.summary}")
+    db.session.flush()
+    return course
 
 
-@bp.get("/author/")
-@role_required(*ORGANIZER)
-def author_index():
-    courses = db.session.scalars(select(Course).order_by(Course.position, Course.title)).all()
-    return render_template("learn/author/index.html", courses=courses)
-
-
-@bp.route("/author/new", methods=["GET", "POST"])
-@bp.route("/author/course/<int:course_id>", methods=["GET", "POST"])
-@role_required(*ORGANIZER)
-def author_course(course_id: int | None = None):
-    """Create or edit a course; the page also lists its lessons and adds new ones."""
-    course = _get(Course, course_id) if course_id else None
-    form = CourseForm(obj=course)
-    if course is not None and request.method == "GET":
-        form.competences.data = ", ".join(course.competences)
-        form.order.data = course.position
-    if form.validate_on_submit():
-        try:
-            course = authoring.save_course(course, _data(form))
-        except authoring.AuthoringError as exc:
-            db.session.rollback()
-            _attach(form, exc)
-        else:
-            audit.record(current_user, "course.save", "course", course.id, slug=course.slug)
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("learn.author_course", course_id=course.id))
-    return render_template("learn/author/course.html", form=form, course=course)
-
-
-def _lesson_form(lesson: Lesson | None) -> LessonForm:
-    form = LessonForm(obj=lesson)
-    if lesson is not None and request.method == "GET":
-        form.competences.data = ", ".join(lesson.competences)
-        form.order.data = lesson.position
-    return form
-
-
-@bp.route("/author/course/<int:course_id>/lessons/new", methods=["GET", "POST"])
-@bp.route("/author/lesson/<int:lesson_id>", methods=["GET", "POST"])
-@role_required(*ORGANIZER)
-def author_lesson(course_id: int | None = None, lesson_id: int | None = None):
-    """Create or edit a lesson: fields, Markdown introduction with preview, video uploads, steps."""
-    lesson = _get(Lesson, lesson_id) if lesson_id else None
-    course = lesson.course if lesson else _get(Course, course_id)
-    form = _lesson_form(lesson)
-    preview = None
-    if form.validate_on_submit():
-        if form.preview.data:
-            preview = render_markdown(form.body.data)
-        else:
+def save_lesson(lesson: Lesson | None, course: Course, data: dict, files: dict) -> Lesson:
+    """Create or update a lesson; ``files`` maps video/captions/poster to uploaded files (or None)."""
+    slug = data["slug"]
+    other = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id, Lesson.slug == slug))
+    if other is not None and (lesson is None or other != lesson.id):
+        raise AuthoringError("slug", "another lesson of this course uses this short name")
+    codes = parse_codes(data["competences"])
+    if lesson is None:
+        lesson = Lesson(slug=slug, course=course)
+        db.session.add(lesson)
+    for name, kind in (("video", "video"), ("captions", "captions"), ("poster", "image")):
+        upload = files.get(name)
+        if upload is not None and upload.filename:
             try:
-                lesson = authoring.save_lesson(lesson, course, _data(form), request.files)
-            except authoring.AuthoringError as exc:
-                db.session.rollback()
-                _attach(form, exc)
-            else:
-                audit.record(current_user, "lesson.save", "lesson", lesson.id, slug=lesson.slug)
-                db.session.commit()
-                flash(_("Saved."), "success")
-                return redirect(url_for("learn.author_lesson", lesson_id=lesson.id))
-    return render_template("learn/author/lesson.html", form=form, lesson=lesson, course=course,
-                           preview=preview, new_step=NewStepForm(formdata=None))
+                setattr(lesson, name, media_service.store_upload(upload, kind))
+            except media_service.MediaError as exc:
+                raise AuthoringError(name, str(exc)) from exc
+    if data["kind"] == "video" and data["status"] == "published" and lesson.video is None:
+        raise AuthoringError("video", "a published video lesson needs a video file")
+    lesson.slug, lesson.title, lesson.kind = slug, data["title"].strip(), data["kind"]
+    lesson.minutes, lesson.competences, lesson.status = data["minutes"], codes, data["status"]
+    lesson.position, lesson.body = data.get("order") or 0, (data.get("body") or "").strip()
+    lesson.search_text = fold(f"{lesson.title} {lesson.body[:500]}")
+    db.session.flush()
+    return lesson
 
 
-@bp.post("/author/lesson/<int:lesson_id>/steps")
-@role_required(*ORGANIZER)
-def author_add_step(lesson_id: int):
-    lesson = _get(Lesson, lesson_id)
-    form = NewStepForm()
-    if not form.validate_on_submit():
-        flash(_("Give the new step a title."), "error")
-        return redirect(url_for("learn.author_lesson", lesson_id=lesson.id))
-    step = authoring.add_step(lesson, form.title.data)
-    db.session.commit()
-    return redirect(url_for("learn.author_step", step_id=step.id))
+def add_step(lesson: Lesson, title: str) -> Step:
+    """A new step at the end, with a key that never changes afterwards."""
+    key = (slugify(title) or "buoc")[:50]
+    if any(s.key == key for s in lesson.steps) or key == "video":
+        key = f"{key[:50]}-{secrets.token_hex(3)}"
+    step = Step(key=key, title=title.strip(), position=len(lesson.steps))
+    lesson.steps.append(step)
+    db.session.flush()
+    return step
 
 
-@bp.route("/author/step/<int:step_id>", methods=["GET", "POST"])
-@role_required(*ORGANIZER)
-def author_step(step_id: int):
-    """Edit a step: instruction with preview, image, narration, check question, rehearsal form."""
-    step = _get(Step, step_id)
-    form = StepForm(obj=step)
-    if request.method == "GET":
-        if step.check:
-            form.check_question.data = step.check.get("question")
-            form.check_options.data = "\n".join(map(str, step.check.get("options", [])))
-            form.check_answer.data = step.check.get("answer")
-        if step.rehearsal:
-            form.rehearsal.data = yaml.safe_dump(step.rehearsal, allow_unicode=True, sort_keys=False)
-    preview = None
-    if form.validate_on_submit():
-        if form.preview.data:
-            preview = render_markdown(form.body.data)
-        else:
+def step_check(data: dict) -> dict | None:
+    """The check question from form fields, validated; None when the question is empty."""
+    question = (data.get("check_question") or "").strip()
+    if not question:
+        return None
+    options = [line.strip() for line in (data.get("check_options") or "").splitlines() if line.strip()]
+    check = {"question": question, "options": options, "answer": data.get("check_answer")}
+    problems = check_question(check)
+    if problems:
+        raise AuthoringError("check_question", "; ".join(problems))
+    return check
+
+
+def step_rehearsal(raw: str) -> dict | None:
+    """The rehearsal form from its YAML text, validated; None when empty."""
+    if not (raw or "").strip():
+        return None
+    try:
+        rehearsal = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise AuthoringError("rehearsal", f"bad YAML: {exc}") from exc
+    problems = rehearsal_problems(rehearsal)
+    if problems:
+        raise AuthoringError("rehearsal", "; ".join(problems))
+    return rehearsal
+
+
+def save_step(step: Step, data: dict, files: dict) -> Step:
+    """Update a step's text, media, check question and rehearsal form."""
+    check, rehearsal = step_check(data), step_rehearsal(data.get("rehearsal") or "")
+    if check and rehearsal:
+        raise AuthoringError("rehearsal", "a step has either a check question or a rehearsal form")
+    for name, kind in (("image", "image"), ("audio", "audio")):
+        upload = files.get(name)
+        if upload is not None and upload.filename:
             try:
-                authoring.save_step(step, _data(form), request.files)
-            except authoring.AuthoringError as exc:
-                db.session.rollback()
-                _attach(form, exc)
-            else:
-                audit.record(current_user, "step.save", "step", step.id, key=step.key)
-                db.session.commit()
-                flash(_("Saved."), "success")
-                return redirect(url_for("learn.author_lesson", lesson_id=step.lesson_id))
-    return render_template("learn/author/step.html", form=form, step=step, preview=preview)
+                setattr(step, name, media_service.store_upload(upload, kind))
+            except media_service.MediaError as exc:
+                raise AuthoringError(name, str(exc)) from exc
+    step.title, step.body = data["title"].strip(), (data.get("body") or "").strip()
+    step.tip = (data.get("tip") or "").strip() or None
+    step.warning = (data.get("warning") or "").strip() or None
+    step.image_alt = (data.get("image_alt") or "").strip() or None
+    step.check, step.rehearsal = check, rehearsal
+    db.session.flush()
+    return step
 
 
-@bp.post("/author/step/<int:step_id>/move")
-@role_required(*ORGANIZER)
-def author_move_step(step_id: int):
-    step = _get(Step, step_id)
-    authoring.move_step(step, -1 if request.form.get("direction") == "up" else 1)
-    db.session.commit()
-    return redirect(url_for("learn.author_lesson", lesson_id=step.lesson_id) + "#steps")
+def move_step(step: Step, offset: int) -> None:
+    """Move a step up (-1) or down (+1) among its lesson's steps."""
+    steps = list(step.lesson.steps)
+    index = steps.index(step)
+    target = index + offset
+    if 0 <= target < len(steps):
+        steps[index], steps[target] = steps[target], steps[index]
+        for position, item in enumerate(steps):
+            item.position = position
+    step.lesson.steps = sorted(steps, key=lambda s: s.position)
 
 
-@bp.post("/author/step/<int:step_id>/delete")
-@role_required(*ORGANIZER)
-def author_delete_step(step_id: int):
-    step = _get(Step, step_id)
-    lesson_id = step.lesson_id
-    authoring.delete_step(step)
-    audit.record(current_user, "step.delete", "step", step_id)
-    db.session.commit()
-    flash(_("The step was deleted."), "success")
-    return redirect(url_for("learn.author_lesson", lesson_id=lesson_id) + "#steps")
+def delete_step(step: Step) -> None:
+    lesson = step.lesson
+    lesson.steps.remove(step)
+    for position, item in enumerate(lesson.steps):
+        item.position = position

@@ -8,9 +8,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models.learning import Course
-from app.services import content
+from app.core.extensions import db
+from app.learn import content
+from app.learn.models import Course
 
 content_cli = AppGroup("content", help="Lesson content files (courses/).")
 
@@ -71,7 +71,7 @@ def export_cmd(course_slug: str, dest: str | None) -> None:
 @click.option("--force", is_flag=True, help="Regenerate narration that exists already.")
 def narrate_cmd(directory: str | None, force: bool) -> None:
     """Generate Vietnamese speech (espeak-ng) for every step without an audio file."""
-    from app.services.narration import NarrationUnavailable, narrate_content
+    from app.learn.narration import NarrationUnavailable, narrate_content
 
     try:
         written = narrate_content(_root(directory), force=force, progress=click.echo)

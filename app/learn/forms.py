@@ -7,7 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from app.models.learning import AUDIENCES, LESSON_KINDS, STATUSES
+from app.learn.models import AUDIENCES, LESSON_KINDS, STATUSES
 
 SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lower-case letters, digits and dashes."))
 

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Locality, WorkplaceUnit
-from app.models.competency import Certificate, TrainingAssignment, TrainingTestAttempt
-from app.models.learning import Course
-from app.services import certificates, localities, training
-from app.services.scope import ensure_in_scope, role_required, scope_filter
-from app.services.tabular import write_csv, write_xlsx
-from app.training import bp
+from app.accounts.models import WorkplaceUnit
+from app.accounts.scope import ensure_in_scope, role_required, scope_filter
+from app.core.extensions import db
+from app.core.tabular import write_csv, write_xlsx
+from app.learn.models import Course
+from app.localities import service as localities
+from app.localities.models import Locality
+from app.training import certificates
+from app.training import service as training
 from app.training.forms import AssignmentForm, RevokeForm
+from app.training.models import Certificate, TrainingAssignment, TrainingTestAttempt
+
+bp = Blueprint("training", __name__, template_folder="templates")
 
 EXPORTS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -278,7 +282,7 @@ def test(assignment_id: int):
         flash(str(exc), "error")
         return redirect(url_for("training.mine"))
     db.session.commit()
-    from app.models.contest import Question
+    from app.contests.models import Question
 
     questions = {
         q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))
@@ -318,7 +322,7 @@ def certificate_pdf(certificate_id: int):
 @bp.route("/certificates")
 @role_required("organizer")
 def certificates_list():
-    from app.models import User
+    from app.accounts.models import User
 
     certs = db.session.scalars(
         select(Certificate)

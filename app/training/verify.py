@@ -3,11 +3,12 @@ and whether the certificate is valid. Rate-limited per address; unknown codes an
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import Blueprint, current_app, render_template
 
-from app.extensions import limiter
-from app.services import certificates
-from app.training import verify_bp
+from app.core.extensions import limiter
+from app.training import certificates
+
+verify_bp = Blueprint("verify", __name__)
 
 
 @verify_bp.route("/verify/<code>")

@@ -4,17 +4,11 @@ dashboard figures; running it twice changes nothing."""
 
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import User
-from app.models.competency import (
-    Certificate,
-    Evidence,
-    LocalityStat,
-    PersonLevel,
-    TrainingAssignment,
-    TrainingEnrollment,
-)
-from app.models.learning import LessonProgress
+from app.accounts.models import User
+from app.competency.models import Evidence, LocalityStat, PersonLevel
+from app.core.extensions import db
+from app.learn.models import LessonProgress
+from app.training.models import Certificate, TrainingAssignment, TrainingEnrollment
 
 COUNTED = (User, Evidence, PersonLevel, LessonProgress, TrainingAssignment, TrainingEnrollment, Certificate)
 
@@ -61,7 +55,7 @@ def test_demo_seed_is_idempotent_and_fills_the_dashboards(app, runner, client):
     page = client.get("/insights/unit/70")
     assert page.status_code == 200
     with app.app_context():
-        from app.services import reports
+        from app.competency import reports
 
         totals = reports.unit_totals(db.session.scalar(select(User).where(User.phone == "0900000003"))
                                      .grants[0].locality.path)

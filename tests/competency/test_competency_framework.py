@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from app.extensions import db
-from app.services import framework
-from app.services.evidence import record_evidence
+from app.competency import framework
+from app.competency.evidence import record_evidence
+from app.core.extensions import db
 
-DEFAULT = Path(framework.__file__).resolve().parent.parent / "data" / "framework.yml"
+DEFAULT = Path(framework.__file__).resolve().parent / "data" / "framework.yml"
 
 
 @pytest.fixture
@@ -109,8 +109,8 @@ def test_the_default_target_is_the_instance_folder(app, runner, own, monkeypatch
 
 
 def test_codes_in_use_that_the_new_file_lacks_are_listed(app, runner, own, tmp_path, make_user):
-    from app.models.contest import Question, QuestionBank
-    from app.models.learning import Course, Lesson
+    from app.contests.models import Question, QuestionBank
+    from app.learn.models import Course, Lesson
 
     user = make_user()
     with app.app_context():

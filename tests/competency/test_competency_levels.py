@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db
-from app.models.competency import CompetenceLevel, PersonLevel
-from app.services.competency import (
+from app.competency.evidence import record_evidence
+from app.competency.framework import get_framework
+from app.competency.levels import (
     area_level,
     competence_level,
     compute_profile,
@@ -14,8 +14,8 @@ from app.services.competency import (
     overall_level,
     refresh_levels,
 )
-from app.services.evidence import record_evidence
-from app.services.framework import get_framework
+from app.competency.models import CompetenceLevel, PersonLevel
+from app.core.extensions import db
 
 
 def test_no_evidence_is_level_zero():
@@ -99,10 +99,10 @@ def test_batched_evidence_keeps_the_latest_observation_of_each_thing_across_stat
     once, a repeated (ref, code) keeps its last observation, and a later batch replaces earlier ones."""
     from datetime import timedelta
 
-    from app.models.competency import Evidence
-    from app.models.types import utcnow
-    from app.services import evidence
-    from app.services.contest_attempts import aware
+    from app.competency import evidence
+    from app.competency.models import Evidence
+    from app.contests.attempts import aware
+    from app.core.types import utcnow
 
     user = make_user()
     first = utcnow() - timedelta(hours=1)

@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import time_machine
 
-from app.extensions import db
-from app.models import Locality, User
-from app.models.competency import PersonLevel, ReportRefresh
-from app.models.learning import AssistedSession, Course, Lesson, LessonProgress
-from app.services import reports
-from app.services.competency import compute_profile
-from app.services.evidence import record_evidence
+from app.accounts.models import User
+from app.competency import reports
+from app.competency.evidence import record_evidence
+from app.competency.levels import compute_profile
+from app.competency.models import PersonLevel, ReportRefresh
+from app.core.extensions import db
+from app.learn.models import AssistedSession, Course, Lesson, LessonProgress
+from app.localities.models import Locality
 
 NOW = datetime(2025, 3, 12, 3, 0, tzinfo=UTC)
 
@@ -81,7 +82,7 @@ def _brute(path: str) -> dict:
     levels = [0] * 9
     for u in citizens:
         levels[compute_profile(u.id).overall] += 1
-    from app.models.competency import Evidence
+    from app.competency.models import Evidence
 
     contest = {e.user_id for e in db.session.scalars(db.select(Evidence)) if e.source == "contest"}
     sessions = [

@@ -4,7 +4,7 @@ else in an in-process LRU)."""
 
 import pytest
 
-from app.services import charts
+from app.competency import charts
 
 LABELS = ["Xã Tân Thành", "Xã Phú Văn"]
 
@@ -56,7 +56,7 @@ def test_the_language_is_part_of_the_key(app):
 
 
 def test_the_cache_lives_in_redis_when_configured(ctx, draws):
-    from app.database import get_redis
+    from app.core.database import get_redis
 
     client = get_redis()
     if client is None:

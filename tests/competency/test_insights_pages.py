@@ -6,9 +6,9 @@ import io
 
 from openpyxl import load_workbook
 
-from app.extensions import db
-from app.services import reports
-from app.services.evidence import record_evidence
+from app.competency import reports
+from app.competency.evidence import record_evidence
+from app.core.extensions import db
 
 
 def _refresh(app):
@@ -71,7 +71,7 @@ def test_child_table_sorts_and_flags_lagging_units(client, app, login, tree, mak
     learner = make_user(locality="9010101")
     make_user(locality="9020101")
     with app.app_context():
-        from app.models.learning import Course, Lesson, LessonProgress
+        from app.learn.models import Course, Lesson, LessonProgress
 
         course = Course(slug="c", title="C", lessons=[Lesson(slug="l", title="L")])
         db.session.add(course)
@@ -94,7 +94,7 @@ def test_child_table_sorts_and_flags_lagging_units(client, app, login, tree, mak
 def test_profile_page_shows_levels_table_radar_and_suggestions(client, app, login, make_user):
     user = make_user()
     with app.app_context():
-        from app.models.learning import Course, Lesson
+        from app.learn.models import Course, Lesson
 
         db.session.add(
             Course(
@@ -123,7 +123,7 @@ def test_profile_page_shows_levels_table_radar_and_suggestions(client, app, logi
 def test_placement_test_records_evidence(client, app, login, make_user):
     user = make_user()
     with app.app_context():
-        from app.models.contest import Question, QuestionBank
+        from app.contests.models import Question, QuestionBank
 
         bank = QuestionBank(slug="p", title="P")
         db.session.add(bank)
@@ -149,7 +149,7 @@ def test_placement_test_records_evidence(client, app, login, make_user):
     response = client.post("/insights/placement", data={f"q{qid}": "1" for qid in drawn})
     assert response.status_code == 302
     with app.app_context():
-        from app.models.competency import Evidence, PersonLevel
+        from app.competency.models import Evidence, PersonLevel
 
         assert (
             db.session.scalar(

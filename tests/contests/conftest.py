@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from app.extensions import db
-
-# Another area being created in the same tree may be an empty directory for a while (a namespace
-# package without ``bp``); skip it like a missing area so these tests do not depend on it.
-for _area in ("learn", "training", "insights"):
-    if (Path(__file__).parents[2] / "app" / _area).is_dir() and not (
-        Path(__file__).parents[2] / "app" / _area / "__init__.py"
-    ).exists():
-        sys.modules.setdefault(f"app.{_area}", None)
+from app.core.extensions import db
 
 NOW = datetime(2026, 3, 4, 3, 0, tzinfo=UTC)  # Wednesday 10:00 in Asia/Ho_Chi_Minh
 
 
 def make_bank(slug: str = "thu", n: int = 12) -> None:
     """``n`` questions of 4 options, the right one always option A, difficulties 1–3 in turn."""
-    from app.services.banks import QuestionData, save_bank
+    from app.contests.banks import QuestionData, save_bank
 
     questions = [
         QuestionData(
@@ -44,8 +34,8 @@ def make_bank(slug: str = "thu", n: int = 12) -> None:
 @pytest.fixture
 def world(app, tree, make_user):
     """Returns ids: contest slug, round id, an organizer (province 90) and a helper to register."""
-    from app.models.contest import Contest, ContestRound
-    from app.services.localities import get_by_code
+    from app.contests.models import Contest, ContestRound
+    from app.localities.service import get_by_code
 
     organizer = make_user(full_name="Ban Tổ Chức", roles={"organizer": "90"})
     with app.app_context():
@@ -95,9 +85,9 @@ def register(app, make_user):
             full_name=name, locality=locality, kind="official" if grp == "official" else "citizen"
         )
         with app.app_context():
-            from app.models import User
-            from app.services.contests import get_contest, register_entry
-            from app.services.localities import get_by_code
+            from app.accounts.models import User
+            from app.contests.service import get_contest, register_entry
+            from app.localities.service import get_by_code
 
             register_entry(
                 get_contest(slug),

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 import time_machine
 
-from app.extensions import db
-from app.models.contest import ApiToken, ContestRound, Question
+from app.accounts.models import ApiToken
+from app.contests.models import ContestRound, Question
+from app.core.extensions import db
 from tests.conftest import PASSWORD
 from tests.contests.conftest import NOW
 
@@ -46,9 +47,9 @@ def test_token_is_stored_only_as_a_hash_and_bad_logins_get_401(app, client, regi
 def test_a_phone_revokes_its_token_and_a_password_change_revokes_them_all(app, client, register, world):
     """``DELETE /auth/token`` logs one device out (its token is refused at once, also for the own
     rank on a board); changing the password revokes every token of the person."""
-    from app.models import User
-    from app.services import accounts
-    from app.services.api_tokens import read_key, token_hash
+    from app.accounts import service as accounts
+    from app.accounts.models import User
+    from app.accounts.tokens import read_key, token_hash
 
     person = register(name="Đinh Thị Hai Máy")
     board = "/api/v1/contests/cuoc-thi/rounds/1/leaderboard?group=citizen"
@@ -146,7 +147,7 @@ def test_api_errors_are_json_4xx(client, world):
 def test_board_reads_reuse_the_round_until_it_changes(app, client, register, world):
     """Public board reads keep a worker-local copy of the round (BOARD_ROUND_SECONDS); a change
     made in this worker drops it at once, a change made elsewhere shows when the copy expires."""
-    from app.services import contests as contest_service
+    from app.contests import service as contest_service
 
     app.config["BOARD_ROUND_SECONDS"] = 3600
     person = register(name="Đỗ Văn Nam")
@@ -175,7 +176,7 @@ def test_board_reads_reuse_the_round_until_it_changes(app, client, register, wor
 def test_a_board_read_reuses_a_checked_token_but_writes_always_check_it(app, client, register, world):
     """A public board adding the caller's own rank trusts a token this worker checked for
     TOKEN_READ_CACHE_SECONDS; starting an attempt checks the database every time."""
-    from app.models import User
+    from app.accounts.models import User
 
     person = register(name="Hồ Thị Lan")
     url = "/api/v1/contests/cuoc-thi/rounds/1/leaderboard?group=citizen"
@@ -224,7 +225,7 @@ def test_a_board_read_survives_the_database_dropping_its_connections(app, client
 def test_saving_and_submitting_need_the_owners_valid_token(app, client, register, world):
     """The attempt endpoints check the token and load the attempt together: another person's
     attempt is 404, and a missing, forged or expired token, or a deactivated owner, is 401."""
-    from app.models import User
+    from app.accounts.models import User
 
     owner, other = register(name="Lý Văn Chủ"), register(name="Lý Thị Khác")
     with time_machine.travel(NOW, tick=False):
@@ -253,8 +254,8 @@ def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, c
     caller's rank come back together; saving and submitting still query the token every time."""
     from sqlalchemy import event
 
-    from app.services.api_tokens import READ_CACHE, token_hash
-    from app.services.worker_cache import forget
+    from app.accounts.tokens import READ_CACHE, token_hash
+    from app.core.cache import forget
 
     app.extensions["redis"] = redis_client  # the SQLite pass too: a local Redis
     token_queries = []
@@ -275,7 +276,7 @@ def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, c
             attempt = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers).get_json()
             answers = {str(q["id"]): [0] for q in attempt["questions"]}
             with app.app_context():
-                from app.database import _read_engine
+                from app.core.database import _read_engine
 
                 # On PostgreSQL a read's token check has a pool (engine) of its own.
                 engines = {db.engine} if _read_engine().pool is db.engine.pool else {db.engine, _read_engine()}

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app.extensions import db
-from app.models.contest import ContestFinalRank, ContestRound, Question
-from app.services.banks import BankError, load_bank_files, parse_bank_file
-from app.services.framework import known_codes
+from app.competency.framework import known_codes
+from app.contests.banks import BankError, load_bank_files, parse_bank_file
+from app.contests.models import ContestFinalRank, ContestRound, Question
+from app.core.extensions import db
 from tests.contests.conftest import NOW
 
 QUIZZES = Path(__file__).resolve().parents[2] / "quizzes"
@@ -51,7 +51,7 @@ def test_a_bad_yaml_bank_names_file_and_line_and_loads_nothing(ctx, tmp_path):
 def test_finalize_command_and_rebuild_boards(app, runner, world, register):
     person = register()
     with app.app_context():
-        from app.services.contest_attempts import start_attempt, submit_attempt
+        from app.contests.attempts import start_attempt, submit_attempt
 
         round_ = db.session.get(ContestRound, world["round_id"])
         submit_attempt(start_attempt(round_, person.id, now=NOW), {}, None, now=NOW + timedelta(seconds=5))
@@ -74,8 +74,8 @@ def test_expire_overdue_closes_abandoned_attempts_with_what_was_saved(app, runne
     their time stay open. ``--batch`` only changes how many close per transaction."""
     import time_machine
 
-    from app.models.contest import ContestAttempt, ContestBestResult
-    from app.services.contest_attempts import save_answers, start_attempt
+    from app.contests.attempts import save_answers, start_attempt
+    from app.contests.models import ContestAttempt, ContestBestResult
     from tests.contests.conftest import right_answers
 
     left, gone, busy = register(name="Bỏ Dở Một"), register(name="Bỏ Dở Hai"), register(name="Đang Làm")
@@ -105,7 +105,7 @@ def test_the_demo_contest_fills_every_board(app, runner, client):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        from app.services.contests import get_contest
+        from app.contests.service import get_contest
 
         contest = get_contest("chuyen-doi-so-binh-phuoc")
         closed, open_ = contest.rounds

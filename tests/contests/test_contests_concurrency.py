@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from app.extensions import db
-from app.models.contest import ContestAttempt, ContestBestResult, ContestRound
-from app.services import contest_attempts as attempts
+from app.contests import attempts
+from app.contests.models import ContestAttempt, ContestBestResult, ContestRound
+from app.core.extensions import db
 from tests.contests.conftest import NOW, right_answers
 
 THREADS = 6
@@ -56,7 +56,7 @@ def test_concurrent_submits_of_one_attempt_count_once(app, world, register):
         assert db.session.scalar(db.select(db.func.count(ContestBestResult.id))) == 1
         attempt = db.session.get(ContestAttempt, attempt_id)
         assert (attempt.status, attempt.score) == ("submitted", 5)
-        from app.models.competency import Evidence
+        from app.competency.models import Evidence
 
         assert db.session.scalar(db.select(db.func.count()).select_from(Evidence)) == 5
 

@@ -9,10 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app.extensions import db
-from app.models.contest import ContestAttempt, ContestRound, Question
-from app.services import banks
-from app.services import contest_attempts as attempts
+from app.contests import attempts, banks
+from app.contests.models import ContestAttempt, ContestRound, Question
+from app.core.extensions import db
 from tests.contests.conftest import NOW, make_bank, right_answers
 
 

@@ -1,8 +1,8 @@
 """Abuse limits on contests: starting attempts and submitting are rate-limited per person."""
 from __future__ import annotations
 
-from app.extensions import db
-from app.models import User
+from app.accounts.models import User
+from app.core.extensions import db
 
 
 def _token(limited) -> str:

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import time_machine
 
-from app.extensions import db
-from app.models.audit import AuditEvent
-from app.models.contest import ContestBestResult, ContestFinalRank, ContestRound, Question
-from app.services.tabular import read_table, write_csv, write_xlsx
+from app.contests.models import ContestBestResult, ContestFinalRank, ContestRound, Question
+from app.core.extensions import db
+from app.core.models import AuditEvent
+from app.core.tabular import read_table, write_csv, write_xlsx
 from tests.contests.conftest import NOW
 
 HEADER = [
@@ -110,7 +110,7 @@ def test_contest_and_round_editor_with_the_audit_of_a_running_round(app, client,
     )
     assert response.status_code == 302
     with app.app_context():
-        from app.services.contests import get_contest
+        from app.contests.service import get_contest
 
         contest_id = get_contest("thi-moi").id
     with time_machine.travel(NOW - timedelta(days=1), tick=False):
@@ -147,7 +147,7 @@ def test_an_invalid_round_is_refused_with_the_field_named(app, client, login, wo
 def test_finalize_button_exports_voiding_and_question_statistics(app, client, login, world, register):
     people = [register(name=f"Đỗ Văn Số{i}") for i in range(4)]
     with app.app_context():
-        from app.services.contest_attempts import start_attempt, submit_attempt
+        from app.contests.attempts import start_attempt, submit_attempt
         from tests.contests.conftest import right_answers
 
         round_ = db.session.get(ContestRound, world["round_id"])
@@ -203,11 +203,11 @@ def test_after_voiding_a_winner_the_organizer_finalizes_again_and_the_prize_pass
 ):
     """A finalized round keeps a gap where a participant voided afterwards was; the organizer's
     "Finalize again" ranks everyone again and gives the prize to the next in order (audited)."""
-    from app.models.audit import AuditEvent
+    from app.core.models import AuditEvent
 
     people = [register(name=f"Phan Văn Hạng{i}") for i in range(3)]
     with app.app_context():
-        from app.services.contest_attempts import start_attempt, submit_attempt
+        from app.contests.attempts import start_attempt, submit_attempt
         from tests.contests.conftest import right_answers
 
         round_ = db.session.get(ContestRound, world["round_id"])
@@ -245,8 +245,8 @@ def test_an_organizer_of_another_district_cannot_open_the_contest(app, client, l
     other = make_user(roles={"organizer": "902"})
     login(other)
     with app.app_context():
-        from app.models.contest import Contest
-        from app.services.localities import get_by_code
+        from app.contests.models import Contest
+        from app.localities.service import get_by_code
 
         db.session.get(Contest, world["contest_id"]).eligibility_id = get_by_code("901").id
         db.session.commit()

@@ -8,11 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from app.extensions import db
-from app.models.contest import ContestBestResult, ContestFinalRank, ContestRound
-from app.services import contest_attempts as attempts
-from app.services import contest_boards as boards
-from app.services import contests
+from app.contests import attempts, boards
+from app.contests import service as contests
+from app.contests.models import ContestBestResult, ContestFinalRank, ContestRound
+from app.core.extensions import db
 from tests.contests.conftest import NOW, right_answers
 
 
@@ -85,8 +84,8 @@ def _final(round_id):
 def test_finalize_writes_one_rank_per_participant_per_group_without_voided_and_replaces_on_refinalize(
     app, world, register
 ):
-    from app.models import User
-    from app.services.contests import entry_of, get_contest
+    from app.accounts.models import User
+    from app.contests.service import entry_of, get_contest
 
     citizens = _people(register, 3)
     officials = [register(grp="official", name=f"Trần Thị Cán Bộ{i}") for i in range(2)]
@@ -217,8 +216,9 @@ def _generate(round_id: int, n: int, seed: int) -> None:
     """``n`` participants with random results full of ties, inserted in bulk."""
     from sqlalchemy import insert
 
-    from app.models import Locality, User
-    from app.models.contest import ContestAttempt, ContestEntry
+    from app.accounts.models import User
+    from app.contests.models import ContestAttempt, ContestEntry
+    from app.localities.models import Locality
 
     rng = random.Random(seed)
     round_ = db.session.get(ContestRound, round_id)
@@ -322,7 +322,7 @@ def test_redis_board_keeps_only_improvements(app, world, redis_client):
         board.record(round_, good)
         board.record(round_, worse)
         key = board.key(round_.id, "citizen")
-        from app.services.contest_ranking import packed_score
+        from app.contests.ranking import packed_score
 
         assert redis_client.zscore(key, board.member(5)) == packed_score(round_.criteria, 5, 1000, 10)
 
@@ -370,7 +370,7 @@ def test_redis_public_page_shows_the_same_rows_as_sql_and_drops_a_changed_row(ap
 def test_finalize_packed_sort_keys_order_exactly_like_the_criteria(app, world, criteria):
     """``final_order_by`` (few packed keys, used by finalize) and ``order_by`` (one key per
     criterion) put the same generated results, full of ties, in the same order."""
-    from app.services import contest_ranking as ranking
+    from app.contests import ranking
 
     with app.app_context():
         _generate(world["round_id"], 240, seed=len(criteria) + 7)

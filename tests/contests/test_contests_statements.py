@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import event
 
-from app.extensions import db
-from app.models.competency import Evidence
-from app.models.contest import ContestBestResult, ContestRound
-from app.services import contest_attempts as attempts
+from app.competency.models import Evidence
+from app.contests import attempts
+from app.contests.models import ContestBestResult, ContestRound
+from app.core.extensions import db
 from tests.contests.conftest import NOW, right_answers
 
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import time_machine
 
-from app.extensions import db
-from app.models.contest import ContestAttempt, ContestBestResult, Question
+from app.contests.models import ContestAttempt, ContestBestResult, Question
+from app.core.extensions import db
 from tests.contests.conftest import NOW
 
 
@@ -19,7 +19,7 @@ def _register_http(client, login, make_user, name="Lê Thị Bình"):
     login(user)
     # The no-JS picker: the chosen village is the deepest select.
     with client.application.app_context():
-        from app.services.localities import get_by_code
+        from app.localities.service import get_by_code
 
         village = get_by_code("9010101").id
     response = client.post(
@@ -86,7 +86,7 @@ def test_a_citizen_registers_starts_resumes_saves_and_submits_once(app, client, 
         assert "Lê Thị Bình" not in board
         assert 'data-testid="own-rank"' in board
         with app.app_context():
-            from app.models.competency import Evidence
+            from app.competency.models import Evidence
 
             assert (
                 db.session.scalar(
@@ -179,7 +179,7 @@ def test_practice_gives_immediate_feedback_and_is_unranked(app, client, world, l
         assert "Giải thích" in review
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(ContestBestResult.id))) == 0
-        from app.models.competency import Evidence
+        from app.competency.models import Evidence
 
         assert (
             db.session.scalar(db.select(db.func.count()).select_from(Evidence).where(Evidence.source == "practice")) >= 3
@@ -189,8 +189,8 @@ def test_practice_gives_immediate_feedback_and_is_unranked(app, client, world, l
 def test_someone_elses_attempt_is_not_found(app, client, world, login, make_user, register):
     other = register(name="Người Khác")
     with app.app_context():
-        from app.models.contest import ContestRound
-        from app.services.contest_attempts import start_attempt
+        from app.contests.attempts import start_attempt
+        from app.contests.models import ContestRound
 
         with time_machine.travel(NOW, tick=False):
             attempt = start_attempt(db.session.get(ContestRound, world["round_id"]), other.id)
@@ -204,8 +204,8 @@ def test_someone_elses_attempt_is_not_found(app, client, world, login, make_user
 def test_public_boards_show_data_without_login(app, client, world, register):
     person = register(name="Phạm Văn Cường")
     with app.app_context():
-        from app.models.contest import ContestRound
-        from app.services.contest_attempts import start_attempt, submit_attempt
+        from app.contests.attempts import start_attempt, submit_attempt
+        from app.contests.models import ContestRound
 
         round_ = db.session.get(ContestRound, world["round_id"])
         with time_machine.travel(NOW, tick=False):

@@ -9,13 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Locality
-from app.models.contest import ContestBestResult, ContestEntry, ContestLocalityTally, ContestRound
-from app.services import contest_attempts as attempts
-from app.services import contest_boards as boards
-from app.services import contests as contest_service
-from app.services.localities import get_by_code
+from app.contests import attempts, boards
+from app.contests import service as contest_service
+from app.contests.models import ContestBestResult, ContestEntry, ContestLocalityTally, ContestRound
+from app.core.extensions import db
+from app.localities.models import Locality
+from app.localities.service import get_by_code
 from tests.contests.conftest import NOW
 
 
@@ -93,8 +92,8 @@ def test_tallies_follow_submits_improvements_and_voids(app, world, register, mak
 def test_a_commune_moved_by_the_locality_import_moves_its_results_on_subtree_boards(app, world, register):
     """The best results keep a copy of the participant's locality path for subtree boards; a
     re-parenting import refreshes it, so the district board of a running round follows the move."""
-    from app.services.localities import IMPORT_COLUMNS, import_localities
-    from app.services.tabular import read_table
+    from app.core.tabular import read_table
+    from app.localities.service import IMPORT_COLUMNS, import_localities
 
     person = register(name="Lý Văn Dời", locality="9010101")
     with app.app_context():

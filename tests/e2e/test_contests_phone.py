@@ -6,15 +6,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from app.extensions import db
+from app.core.extensions import db
 from tests.conftest import PASSWORD
 
 
 def test_a_citizen_takes_a_round_on_a_phone_and_finds_rank_and_commune(app, phone_page, make_user, tree):
-    from app.models.contest import Contest, ContestRound
-    from app.models.types import utcnow
-    from app.services.banks import QuestionData, save_bank
-    from app.services.localities import get_by_code
+    from app.contests.banks import QuestionData, save_bank
+    from app.contests.models import Contest, ContestRound
+    from app.core.types import utcnow
+    from app.localities.service import get_by_code
 
     user = make_user(full_name="Nguyễn Văn Điện", locality="9010101")
     with app.app_context():

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from app.extensions import db
-from app.services import reports
+from app.competency import reports
+from app.core.extensions import db
 from tests.conftest import PASSWORD
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.extensions import db
+from app.core.extensions import db
 
 COURSES = Path(__file__).resolve().parents[2] / "courses"
 PASSWORD = "secret-pass-1"
@@ -15,7 +15,7 @@ PASSWORD = "secret-pass-1"
 
 @pytest.fixture
 def loaded(app):
-    from app.services.content import load_content
+    from app.learn.content import load_content
 
     with app.app_context():
         load_content(COURSES)
@@ -90,7 +90,7 @@ def test_citizen_searches_learns_with_a_rehearsal_and_resumes(phone_page, loaded
 def test_script_in_an_authors_markdown_does_not_execute(phone_page, loaded, app):
     from sqlalchemy import select
 
-    from app.models.learning import Lesson
+    from app.learn.models import Lesson
 
     with app.app_context():
         lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "nhan-biet-lua-dao"))

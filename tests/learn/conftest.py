@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.extensions import db
+from app.core.extensions import db
 
 COURSES = Path(__file__).resolve().parents[2] / "courses"
 
@@ -16,7 +16,7 @@ def load_courses(app):
     """``load_courses(path=courses/)`` loads content files and commits; returns the LoadResult."""
 
     def do(path: Path = COURSES):
-        from app.services.content import load_content
+        from app.learn.content import load_content
 
         with app.app_context():
             result = load_content(path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
        b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -15,8 +15,8 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 def learn_content(world) -> dict:
     """A published course "khoa-thu" with one two-step lesson "bai-thu" and an image (created once)."""
-    from app.models.learning import Course, Lesson, Step
-    from app.services.media import store_media
+    from app.learn.media import store_media
+    from app.learn.models import Course, Lesson, Step
 
     with world.app.app_context():
         course = db.session.scalar(select(Course).where(Course.slug == "khoa-thu"))
@@ -39,7 +39,7 @@ def learn_content(world) -> dict:
 
 def foreign_assisted_session(world) -> int:
     """An assisted session of a helper and a citizen of the foreign district."""
-    from app.models.learning import AssistedSession
+    from app.learn.models import AssistedSession
 
     helper = world.make_user(locality=world.foreign, roles={"helper": world.foreign}, full_name="Hỗ Trợ Hai")
     citizen = world.make_user(locality=world.foreign, full_name="Dân Huyện Hai")

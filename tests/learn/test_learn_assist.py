@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import User
-from app.models.learning import AssistedSession, LessonProgress, StepProgress
+from app.accounts.models import User
+from app.core.extensions import db
+from app.learn.models import AssistedSession, LessonProgress, StepProgress
 
 LESSON = "/learn/an-toan-va-phan-anh/nhan-biet-lua-dao"
 
@@ -65,7 +65,7 @@ def test_assisted_progress_belongs_to_the_citizen_and_names_the_helper(
 
 def test_helper_creates_an_assisted_account_without_a_phone(client, app, helper, tree):
     with app.app_context():
-        from app.services.localities import get_by_code
+        from app.localities.service import get_by_code
 
         village_id = get_by_code(tree["v1"]).id
         far_id = get_by_code(tree["v2"]).id

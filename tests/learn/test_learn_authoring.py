@@ -6,8 +6,8 @@ import io
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models.learning import Course, Lesson, Step
+from app.core.extensions import db
+from app.learn.models import Course, Lesson, Step
 from tests.learn.conftest import COURSES
 
 REHEARSAL = """intro: Tập thôi

@@ -5,10 +5,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models.learning import Course, Lesson, LessonProgress, StepProgress
-from app.services.content import check_content, course_snapshot, export_course, load_content
-from app.services.media import parse_webvtt
+from app.core.extensions import db
+from app.learn.content import check_content, course_snapshot, export_course, load_content
+from app.learn.media import parse_webvtt
+from app.learn.models import Course, Lesson, LessonProgress, StepProgress
 from tests.learn.conftest import COURSES
 
 
@@ -102,7 +102,7 @@ def test_load_upserts_by_slug_and_keeps_progress_of_steps_that_still_exist(app, 
         lesson = db.session.get(Lesson, lesson_id)
         assert [s.key for s in lesson.steps][:2] == ["mo-trang", "nhap-thong-tin"]
         assert lesson.steps[0].title == "Mở trang DVC"
-        from app.services.learning import done_keys
+        from app.learn.progress import done_keys
 
         assert done_keys(user.id, lesson) == {"mo-trang"}
         assert db.session.scalar(select(func.count(Course.id))) == 1

@@ -6,9 +6,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models.learning import Lesson, MediaFile
-from app.services.media import MediaError, check_media, media_path, parse_webvtt, store_media
+from app.core.extensions import db
+from app.learn.media import MediaError, check_media, media_path, parse_webvtt, store_media
+from app.learn.models import Lesson, MediaFile
 from tests.learn.conftest import COURSES
 
 VIDEO_FILE = COURSES / "tai-khoan-dich-vu-cong" / "media" / "dang-nhap-vneid.mp4"

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from app.services.content import check_content
-from app.services.learning import check_rehearsal
+from app.learn.content import check_content
+from app.learn.progress import check_rehearsal
 
 
 @pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("ffmpeg")),

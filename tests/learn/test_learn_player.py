@@ -5,12 +5,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models.competency import Evidence
-from app.models.learning import LessonProgress, StepProgress
+from app.competency.models import Evidence
+from app.core.extensions import db
+from app.learn.models import LessonProgress, StepProgress
 
 LESSON = "/learn/tai-khoan-dich-vu-cong/tao-tai-khoan-dvc"
-STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "app" / "core" / "static"
 RIGHT = {"f_so_dinh_danh": "0700 8500 1234", "f_ho_ten": "Nguyễn Văn An", "f_dien_thoai": "0912 345 678"}
 
 
@@ -157,7 +157,7 @@ def test_unknown_or_draft_lessons_are_404_for_learners(client, shipped, app):
     assert client.get("/learn/khong-co/").status_code == 404
     assert client.get(f"{LESSON}/step/99").status_code == 404
     with app.app_context():
-        from app.models.learning import Lesson
+        from app.learn.models import Lesson
 
         lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "tao-tai-khoan-dvc"))
         lesson.status = "draft"

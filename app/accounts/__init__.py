@@ -1,0 +1,17 @@
+"""People: accounts, roles and their scope, officials and workplace units, API tokens; the sign-in
+and profile pages (``/auth``) and the administration of people and roles (``/admin``)."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from app.accounts import cli, demo
+    from app.accounts.routes import admin, api, auth  # noqa: F401  (api adds to the API blueprint)
+    from app.core.cli import add_demo_seeder
+
+    app.register_blueprint(auth.bp, url_prefix="/auth")
+    app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.cli.add_command(cli.users_cli)
+    app.cli.add_command(cli.officials_cli)
+    add_demo_seeder(app, demo.seed_demo_accounts)

@@ -1,0 +1,212 @@
+"""Administration: the locality tree, people, roles and bulk imports."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.accounts import officials
+from app.accounts import service as accounts
+from app.accounts.admin_forms import GrantForm, TableUploadForm
+from app.accounts.models import User
+from app.accounts.scope import ensure_in_scope, in_scope, role_required, scope_filter
+from app.core import audit
+from app.core.extensions import db
+from app.core.tabular import TableError, read_table, write_csv
+from app.core.text import fold
+from app.localities import service as localities
+from app.localities.models import Locality
+
+bp = Blueprint("admin", __name__, template_folder="../templates")
+
+STAFF = ("helper", "organizer", "manager")
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@role_required(*STAFF)
+def index():
+    grants = list(current_user.grants)
+    return render_template("admin/index.html", grants=grants)
+
+
+@bp.get("/localities")
+@bp.get("/localities/<code>")
+@role_required(*STAFF)
+def locality_tree(code: str | None = None):
+    """A unit in the staff member's area with its child units and how many people live in each."""
+    unit = None
+    if code is not None:
+        unit = localities.get_by_code(code[:20])
+        if unit is None:
+            abort(404)
+        ensure_in_scope(unit, *STAFF)
+        kids = localities.children(unit)
+        chain = localities.ancestors(unit)
+    else:
+        kids = db.session.scalars(
+            select(Locality).where(scope_filter(current_user, STAFF, Locality.path))
+            .where(Locality.depth == select(func.min(Locality.depth)).where(
+                scope_filter(current_user, STAFF, Locality.path)).scalar_subquery())
+            .order_by(Locality.name)
+        ).all()
+        chain = []
+    counts = people_counts([k.path for k in kids])
+    return render_template("admin/localities.html", unit=unit, kids=kids, chain=chain, counts=counts)
+
+
+def people_counts(paths: list[str]) -> dict[str, int]:
+    """People registered in each subtree, one grouped SQL query."""
+    if not paths:
+        return {}
+    result = {}
+    for path in paths:
+        result[path] = 0
+    rows = db.session.execute(
+        select(Locality.path, func.count(User.id))
+        .join(User, User.locality_id == Locality.id)
+        .where(localities.any_subtree_clause(Locality.path, paths))
+        .group_by(Locality.path)
+    ).all()
+    for path, count in rows:
+        for root in paths:
+            if path.startswith(root):
+                result[root] += count
+                break
+    return result
+
+
+@bp.get("/users")
+@role_required("manager", "organizer", "helper")
+def users():
+    """People in the staff member's area, searchable by name without accents or by phone."""
+    term = (request.args.get("q") or "").strip()[:100]
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = select(User).join(Locality, User.locality_id == Locality.id).where(
+        scope_filter(current_user, ("manager", "organizer", "helper"), Locality.path))
+    code = (request.args.get("locality") or "").strip()[:20]
+    unit = None
+    if code:
+        unit = localities.get_by_code(code)
+        if unit is None:
+            abort(404)
+        ensure_in_scope(unit, "manager", "organizer", "helper")
+        query = query.where(localities.subtree_clause(Locality.path, unit.path))
+    if term:
+        phone = accounts.normalize_phone(term)
+        query = query.where(User.phone == phone) if phone else query.where(
+            User.search_name.contains(fold(term), autoescape=True))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    people = db.session.scalars(
+        query.order_by(User.search_name).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template("admin/users.html", people=people, term=term, unit=unit, page=page,
+                           total=total, page_size=PAGE_SIZE)
+
+
+@bp.route("/users/<int:user_id>/roles", methods=["GET", "POST"])
+@role_required("admin", "manager")
+def user_roles(user_id: int):
+    """Grant or revoke roles. Managers may only make helpers, inside their own area."""
+    person = db.session.get(User, user_id)
+    if person is None or person.locality is None and not current_user.has_role("admin"):
+        abort(404)
+    if person.locality is not None:
+        ensure_in_scope(person.locality, "manager")
+    form = GrantForm()
+    if not current_user.has_role("admin"):
+        form.role.choices = [c for c in form.role.choices if c[0] == "helper"]
+    if form.validate_on_submit():
+        unit = localities.get_by_code(form.locality_code.data.strip())
+        if unit is None:
+            form.locality_code.errors.append(_("Unknown locality code."))
+        elif not in_scope(current_user, ("manager",), unit):
+            form.locality_code.errors.append(_("This locality is outside your area."))
+        else:
+            role = form.role.data
+            accounts.grant_role(person, role, None if role == "admin" else unit)
+            audit.record(current_user, "grant_role", "user", person.id, role=role, locality=unit.code)
+            db.session.commit()
+            flash(_("Role granted."), "success")
+            return redirect(url_for("admin.user_roles", user_id=person.id))
+    return render_template("admin/user_roles.html", person=person, form=form), \
+        400 if request.method == "POST" else 200
+
+
+@bp.post("/users/<int:user_id>/roles/<int:grant_id>/revoke")
+@role_required("admin", "manager")
+def revoke_role(user_id: int, grant_id: int):
+    person = db.session.get(User, user_id)
+    grant = next((g for g in person.grants if g.id == grant_id), None) if person else None
+    if grant is None:
+        abort(404)
+    if not current_user.has_role("admin") and (grant.role != "helper" or not in_scope(
+            current_user, ("manager",), grant.locality)):
+        abort(403)
+    person.grants.remove(grant)
+    audit.record(current_user, "revoke_role", "user", person.id, role=grant.role)
+    db.session.commit()
+    flash(_("Role removed."), "success")
+    return redirect(url_for("admin.user_roles", user_id=person.id))
+
+
+def _upload_table(form: TableUploadForm, columns: list[str]):
+    upload = form.file.data
+    try:
+        return read_table(upload.stream.read(), upload.filename or "", columns), None
+    except TableError as exc:
+        return None, str(exc)
+
+
+def _import_page(title: str, columns: list[str], optional: list[str], run, action: str, object_type: str,
+                 template_url: str | None = None):
+    """The upload → validate every row → write or report cycle shared by the import pages.
+
+    ``run(table)`` performs the import in the current transaction and returns its ImportReport;
+    nothing is committed unless every row is good.
+    """
+    form = TableUploadForm()
+    report, error = None, None
+    if form.validate_on_submit():
+        table, error = _upload_table(form, columns)
+        if table is not None:
+            report = run(table)
+            if report.ok:
+                audit.record(current_user, action, object_type, None,
+                             created=report.created, updated=report.updated)
+                db.session.commit()
+                flash(_("Import finished: %(c)s created, %(u)s updated.", c=report.created,
+                        u=report.updated), "success")
+            else:
+                db.session.rollback()
+    failed = request.method == "POST" and (error or form.errors or (report and not report.ok))
+    return render_template("admin/import.html", form=form, report=report, error=error, title=title,
+                           columns=columns, optional=optional,
+                           template_url=template_url), 400 if failed else 200
+
+
+@bp.route("/localities/import", methods=["GET", "POST"])
+@role_required("admin")
+def import_localities():
+    """Upload the locality list (code,name,type,parent_code); all rows checked before writing."""
+    return _import_page(_("Import localities"), localities.IMPORT_COLUMNS, localities.OPTIONAL_COLUMNS,
+                        localities.import_localities, "import_localities", "locality")
+
+
+@bp.route("/officials/import", methods=["GET", "POST"])
+@role_required("organizer")
+def import_officials():
+    """Upload officials (phone, name, locality, unit, position); all rows checked first."""
+    return _import_page(_("Import officials"), officials.OFFICIAL_COLUMNS, officials.OPTIONAL_COLUMNS,
+                        lambda table: officials.import_officials(table, current_user),
+                        "import_officials", "user", url_for("admin.officials_template"))
+
+
+@bp.get("/officials/template.csv")
+@role_required("organizer")
+def officials_template():
+    body = write_csv(officials.OFFICIAL_COLUMNS + officials.OPTIONAL_COLUMNS,
+                     [["0912345678", "Nguyễn Văn An", "25432", "UBND xã Tân Thành", "Công chức văn hóa - xã hội",
+                       "", "1985", "25"]])
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=officials-template.csv"})

@@ -1,0 +1,186 @@
+"""Register, log in, log out, reset and change password, edit the profile."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import service as accounts
+from app.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from app.accounts.service import AccountError
+from app.core.extensions import db, limiter
+from app.core.messaging import send_message
+from app.core.text import fold
+from app.localities.picker import read_picker
+
+bp = Blueprint("auth", __name__, template_folder="../templates")
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.index")
+
+
+def _login_key() -> str:
+    """Rate-limit key for one account: the normalized login typed into the form."""
+    raw = request.form.get("login", "")
+    try:
+        return "login:" + accounts.parse_login(raw)[1]
+    except AccountError:
+        return "login:" + raw.strip().lower()[:254]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_key,
+               methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.login.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("Wrong phone number/e-mail or password."))
+        else:
+            login_user(user)
+            db.session.commit()
+            flash(_("Welcome, %(name)s!", name=user.full_name), "success")
+            return redirect(_safe_next(form.next.data))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: f"{current_app.config['REGISTRATIONS_PER_IP_PER_HOUR']} per hour",
+               methods=["POST"], deduct_when=lambda response: response.status_code == 302)
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    picker = read_picker()
+    if request.method == "POST" and not picker.drilling:
+        valid = form.validate()
+        if picker.error or picker.selected is None:
+            valid = False
+        if valid:
+            try:
+                user = accounts.register_user(form.login.data, form.password.data, form.full_name.data,
+                                              picker.selected, form.birth_year.data)
+            except AccountError as exc:
+                getattr(form, exc.field or "login").errors.append(str(exc))
+            else:
+                db.session.commit()
+                login_user(user)
+                flash(_("Your account is ready."), "success")
+                return redirect(url_for("main.index"))
+    status = 400 if request.method == "POST" and not picker.drilling else 200
+    picker_error = picker.error or (
+        _("Choose where you live.") if status == 400 and picker.selected is None else None)
+    return render_template("auth/register.html", form=form, picker=picker,
+                           picker_error=picker_error), status
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = accounts.find_by_login(form.login.data)
+        if user is not None and user.is_active:
+            token = accounts.make_reset_token(user)
+            link = url_for("auth.reset_password", token=token, _external=True)
+            send_message(user.login, _("Reset your Công Dân Số password"),
+                         _("Open this link to choose a new password: %(link)s", link=link))
+        # Same answer whether or not the account exists, so logins cannot be probed.
+        flash(_("If an account exists for this login, a reset link has been sent to it."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = accounts.user_for_reset_token(token)
+    if user is None:
+        flash(_("This reset link is invalid, expired or already used."), "error")
+        return redirect(url_for("auth.reset_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(user, form.password.data)
+        except AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed. Log in with the new one."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            try:
+                accounts.change_password(current_user, form.password.data)
+            except AccountError as exc:
+                form.password.errors.append(str(exc))
+            else:
+                db.session.commit()
+                login_user(current_user._get_current_object())  # this session continues with its new id
+                flash(_("Password changed. Your other sessions have been logged out."), "success")
+                return redirect(url_for("auth.profile"))
+    return render_template("auth/password.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    user = current_user
+    form = ProfileForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.workplace_unit.data = user.workplace_unit.name if user.workplace_unit else ""
+    picker = read_picker(default=user.locality)
+    if request.method == "POST" and not picker.drilling:
+        valid = form.validate() and not picker.error and picker.selected is not None
+        if valid:
+            user.full_name = " ".join(form.full_name.data.split())
+            user.search_name = fold(user.full_name)
+            user.birth_year = form.birth_year.data
+            user.locality = picker.selected
+            if user.kind == "official":
+                unit_name = " ".join((form.workplace_unit.data or "").split())
+                if unit_name:
+                    user.workplace_unit = accounts.find_or_create_unit(unit_name, picker.selected)
+                user.position = (form.position.data or "").strip() or None
+            db.session.commit()
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("auth.profile"))
+    status = 400 if request.method == "POST" and not picker.drilling else 200
+    picker_error = picker.error or (
+        _("Choose where you live.") if status == 400 and picker.selected is None else None)
+    return render_template("auth/profile.html", form=form, picker=picker, picker_error=picker_error,
+                           user=user), status

@@ -1,0 +1,412 @@
+"""Question banks: loading ``quizzes/<slug>.yml``, importing organizers' XLSX/CSV, drawing questions.
+
+File format (YAML) — one bank per file, the slug is the file name::
+
+    title: "Chuyển đổi số cơ bản"
+    questions:
+      - id: cds-001                 # stable id inside the bank
+        text: "..."
+        options: ["...", "...", "...", "..."]   # 2 to 6
+        correct: B                  # letter(s): "B" or [A, C]
+        explanation: "..."
+        competence: "2.3"           # a code of app/competency/data/framework.yml
+        difficulty: 1               # 1 easy, 2 medium, 3 hard
+        tags: [vneid]
+
+Every import validates the whole input first and writes nothing when anything is wrong; YAML
+errors name the file and line.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import yaml
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.competency.framework import known_codes
+from app.contests.models import Question, QuestionBank
+from app.core.cache import cached, forget
+from app.core.extensions import db
+from app.core.tabular import ImportReport, Table
+
+LETTERS = "ABCDEF"
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,60}$")
+IMPORT_COLUMNS = ["bank", "id", "question", "option_a", "option_b", "correct", "competence", "difficulty"]
+TEMPLATE_COLUMNS = [
+    "bank",
+    "id",
+    "question",
+    "option_a",
+    "option_b",
+    "option_c",
+    "option_d",
+    "option_e",
+    "option_f",
+    "correct",
+    "explanation",
+    "competence",
+    "difficulty",
+    "tags",
+]
+
+
+class BankError(ValueError):
+    """A bank file is invalid; ``errors`` lists "file:line: message" strings."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class QuestionData:
+    key: str
+    text: str
+    options: list[str]
+    correct: list[int]
+    explanation: str
+    competence_code: str
+    difficulty: int
+    tags: list[str]
+
+
+def parse_correct(raw) -> list[int] | None:
+    """Letters "B", "A,C" or a list of letters → sorted 0-based indexes; None when malformed."""
+    items = raw if isinstance(raw, list) else re.split(r"[,;\s]+", str(raw or "").strip())
+    out = set()
+    for item in items:
+        item = str(item).strip().upper()
+        if not item:
+            continue
+        if len(item) != 1 or item not in LETTERS:
+            return None
+        out.add(LETTERS.index(item))
+    return sorted(out) or None
+
+
+def check_question(raw: dict, codes: frozenset[str]) -> tuple[QuestionData | None, list[tuple[str, str]]]:
+    """Validate one question given as plain values; returns the data or ``(field, message)`` errors."""
+    errors: list[tuple[str, str]] = []
+    key = str(raw.get("id") or "").strip()
+    if not KEY_RE.match(key):
+        errors.append(("id", _("id must be 1–60 letters, digits, dots, dashes or underscores")))
+    text = str(raw.get("text") or "").strip()
+    if not text:
+        errors.append(("question", _("the question text is empty")))
+    options = [str(o).strip() for o in (raw.get("options") or []) if str(o or "").strip()]
+    if not 2 <= len(options) <= 6:
+        errors.append(("options", _("a question needs 2 to 6 options")))
+    correct = parse_correct(raw.get("correct"))
+    if correct is None:
+        errors.append(("correct", _("correct must be one or more letters A–F")))
+    elif options and max(correct) >= len(options):
+        errors.append(("correct", _("correct names an option that does not exist")))
+    code = str(raw.get("competence") or "").strip()
+    if code not in codes:
+        errors.append(("competence", _("unknown competence code %(code)s", code=code)))
+    try:
+        difficulty = int(float(str(raw.get("difficulty") or "1")))
+    except ValueError:
+        difficulty = 0
+    if difficulty not in (1, 2, 3):
+        errors.append(("difficulty", _("difficulty must be 1, 2 or 3")))
+    tags = raw.get("tags") or []
+    if isinstance(tags, str):
+        tags = [t for t in re.split(r"[,;]\s*", tags) if t]
+    tags = [str(t).strip().lower() for t in tags if str(t).strip()]
+    if errors:
+        return None, errors
+    return QuestionData(
+        key, text, options, correct or [], str(raw.get("explanation") or "").strip(), code, difficulty, tags
+    ), []
+
+
+# --- YAML files ---------------------------------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping as ``__line__``."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_bank_file(path: Path) -> tuple[str, list[QuestionData]]:
+    """Read and fully validate one YAML bank; raises ``BankError`` with "file:line: ..." messages."""
+    name = path.name
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 (safe loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise BankError([f"{name}:{mark.line + 1 if mark else '?'}: {exc.problem}"]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BankError([f"{name}: {exc}"]) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        raise BankError([f"{name}:1: a bank needs a title and a list of questions"])
+    if not SLUG_RE.match(path.stem):
+        raise BankError([f"{name}:1: the file name must be a slug (a-z, 0-9, -)"])
+    codes = known_codes()
+    errors, out, seen = [], [], {}
+    for raw in data["questions"]:
+        if not isinstance(raw, dict):
+            errors.append(f"{name}: a question must be a mapping")
+            continue
+        line = raw.get("__line__", "?")
+        question, problems = check_question(raw, codes)
+        errors.extend(f"{name}:{line}: {fld}: {msg}" for fld, msg in problems)
+        if question:
+            if question.key in seen:
+                errors.append(f"{name}:{line}: id {question.key} repeats line {seen[question.key]}")
+            seen[question.key] = line
+            out.append(question)
+    if errors:
+        raise BankError(errors)
+    return str(data.get("title") or path.stem), out
+
+
+def save_bank(slug: str, title: str, questions: list[QuestionData], source: str) -> tuple[int, int]:
+    """Upsert a bank and its questions by key (caller commits); returns (created, updated).
+
+    Questions missing from the new version are deactivated, not deleted: old attempts keep them.
+    """
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
+    if bank is None:
+        bank = QuestionBank(slug=slug, title=title, source=source)
+        db.session.add(bank)
+        db.session.flush()
+    bank.title = title
+    existing = {q.key: q for q in db.session.scalars(select(Question).where(Question.bank_id == bank.id))}
+    created = updated = 0
+    for data in questions:
+        values = {
+            "text": data.text,
+            "options": data.options,
+            "correct": data.correct,
+            "explanation": data.explanation,
+            "competence_code": data.competence_code,
+            "difficulty": data.difficulty,
+            "tags": data.tags,
+            "active": True,
+        }
+        row = existing.pop(data.key, None)
+        if row is None:
+            db.session.add(Question(bank_id=bank.id, key=data.key, **values))
+            created += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            updated += 1
+    for row in existing.values():
+        row.active = False
+    db.session.flush()
+    forget_question_pools()
+    return created, updated
+
+
+def load_bank_files(directory: Path | None = None) -> dict[str, tuple[int, int]]:
+    """Validate every ``*.yml`` in quizzes/ first, then save them all; raises BankError."""
+    directory = Path(directory or current_app.config["QUIZZES_DIR"])
+    parsed, errors = {}, []
+    for path in sorted(directory.glob("*.yml")):
+        try:
+            parsed[path.stem] = parse_bank_file(path)
+        except BankError as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise BankError(errors)
+    return {slug: save_bank(slug, title, qs, "file") for slug, (title, qs) in parsed.items()}
+
+
+# --- XLSX / CSV import -------------------------------------------------------------------------
+
+
+def import_bank_table(table: Table) -> ImportReport:
+    """Validate every row of an organizer's table, then upsert the banks it names (caller commits)."""
+    report = ImportReport(rows=len(table.rows))
+    codes = known_codes()
+    by_bank: dict[str, list[QuestionData]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for line, row in table.rows:
+        slug = row.get("bank", "").strip().lower()
+        if not SLUG_RE.match(slug):
+            report.add(line, _("bank must be a short name of a-z, 0-9 and dashes"), "bank")
+        raw = {
+            "id": row.get("id"),
+            "text": row.get("question"),
+            "options": [row.get(f"option_{c}", "") for c in "abcdef"],
+            "correct": row.get("correct"),
+            "explanation": row.get("explanation"),
+            "competence": row.get("competence"),
+            "difficulty": row.get("difficulty"),
+            "tags": row.get("tags", ""),
+        }
+        question, problems = check_question(raw, codes)
+        for fld, msg in problems:
+            report.add(line, msg, fld)
+        if question and SLUG_RE.match(slug):
+            if (slug, question.key) in seen:
+                report.add(
+                    line,
+                    _("id %(id)s repeats line %(other)s", id=question.key, other=seen[(slug, question.key)]),
+                    "id",
+                )
+                continue
+            seen[(slug, question.key)] = line
+            by_bank.setdefault(slug, []).append(question)
+    if not report.ok:
+        return report
+    for slug, questions in by_bank.items():
+        bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
+        title = bank.title if bank else slug
+        # An import adds and updates questions; it never deactivates those it does not list.
+        keep = {q.key for q in questions}
+        others = (
+            []
+            if bank is None
+            else [
+                QuestionData(
+                    q.key,
+                    q.text,
+                    q.options,
+                    q.correct,
+                    q.explanation,
+                    q.competence_code,
+                    q.difficulty,
+                    q.tags,
+                )
+                for q in db.session.scalars(
+                    select(Question).where(Question.bank_id == bank.id, Question.active)
+                )
+                if q.key not in keep
+            ]
+        )
+        created, updated = save_bank(slug, title, questions + others, "import")
+        report.created += created
+        report.updated += updated
+    report.unchanged = report.rows - report.created - report.updated
+    return report
+
+
+def template_rows() -> list[list]:
+    """An example row for the downloadable import template."""
+    return [
+        [
+            "chuyen-doi-so",
+            "q-001",
+            "VNeID là gì?",
+            "Ứng dụng định danh điện tử quốc gia",
+            "Một mạng xã hội",
+            "Một ví điện tử",
+            "",
+            "",
+            "",
+            "A",
+            "VNeID do Bộ Công an phát triển.",
+            "2.6",
+            "1",
+            "vneid",
+        ]
+    ]
+
+
+# --- drawing --------------------------------------------------------------------------------------
+
+
+def eligible_questions(banks: list[str], tags: list[str] | None = None) -> list[Question]:
+    """Active questions of ``banks`` (slugs), restricted to ``tags`` when given."""
+    query = select(Question).join(QuestionBank).where(QuestionBank.slug.in_(banks), Question.active)
+    rows = list(db.session.scalars(query.order_by(Question.id)))
+    if tags:
+        wanted = set(tags)
+        rows = [q for q in rows if wanted & set(q.tags or [])]
+    return rows
+
+
+class PoolQuestion(NamedTuple):
+    """What drawing and grading need of a question (no text): cached per process."""
+
+    id: int
+    difficulty: int
+    options: tuple[str, ...]
+    correct: tuple[int, ...]
+    competence_code: str
+    tags: tuple[str, ...]
+
+
+def question_pool(banks: list[str], tags: list[str] | None = None) -> list[PoolQuestion]:
+    """``eligible_questions`` as plain tuples, cached in the process for ``QUESTION_POOL_SECONDS``.
+
+    Starting an attempt draws from the pool on every request; re-reading a whole bank each time
+    was most of a start's cost. A change to a bank (new, edited or retired questions) reaches new
+    draws within that many seconds; 0 turns the cache off. The drawn questions' keys are then
+    frozen in the attempt (``contest_attempts.start_attempt``), like a quiz attempt that keeps the
+    question version it started with.
+    """
+    def load() -> list[PoolQuestion]:
+        return [
+            PoolQuestion(q.id, q.difficulty, tuple(q.options), tuple(sorted(q.correct)), q.competence_code,
+                         tuple(q.tags or ()))
+            for q in eligible_questions(banks, tags)
+        ]
+
+    key = (tuple(sorted(banks)), tuple(sorted(tags or ())))
+    return cached("question_pools", key, float(current_app.config.get("QUESTION_POOL_SECONDS", 30)), load)
+
+
+def forget_question_pools() -> None:
+    """Drop this process's cached pools (after a bank changes in this process)."""
+    forget("question_pools")
+
+
+def draw_questions(
+    pool: list[Question] | list[PoolQuestion], mix: dict[str, int] | None, count: int,
+    rng: random.Random | None = None,
+) -> list[dict]:
+    """Draw questions at random (``mix`` = how many per difficulty) with a shuffled option order.
+
+    Returns the stored draw ``[{"id": question_id, "order": [...]}]``. When the pool lacks
+    questions of a difficulty the rest is filled from the other difficulties.
+    """
+    rng = rng or random.SystemRandom()
+    chosen: list[Question] = []
+    if mix:
+        for level, n in sorted(mix.items()):
+            group = [q for q in pool if q.difficulty == int(level) and q not in chosen]
+            chosen += rng.sample(group, min(int(n), len(group)))
+    rest = [q for q in pool if q not in chosen]
+    chosen += rng.sample(rest, max(0, min(count - len(chosen), len(rest))))
+    chosen = chosen[:count]
+    rng.shuffle(chosen)
+    out = []
+    for q in chosen:
+        order = list(range(len(q.options)))
+        rng.shuffle(order)
+        out.append({"id": q.id, "order": order})
+    return out
+
+
+def banks_summary() -> list[dict]:
+    """Every bank with its number of active questions."""
+    from sqlalchemy import func
+
+    rows = db.session.execute(
+        select(QuestionBank, func.count(Question.id))
+        .outerjoin(Question, (Question.bank_id == QuestionBank.id) & Question.active)
+        .group_by(QuestionBank.id)
+        .order_by(QuestionBank.slug)
+    ).all()
+    return [{"bank": b, "count": n} for b, n in rows]

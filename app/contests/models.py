@@ -1,0 +1,320 @@
+"""Models of the contest area: question banks, contests, rounds, attempts and best results.
+
+Read by other areas too:
+
+- ``Question`` / ``QuestionBank``: a question has 2–6 ``options`` (list of texts), the indexes of
+  the ``correct`` ones (0-based, one or more), an ``explanation``, one ``competence_code`` of the
+  framework, a ``difficulty`` 1 (easy) – 3 (hard) and free ``tags``. Banks come from
+  ``quizzes/<slug>.yml`` or an organizer's XLSX/CSV import (``app.contests.banks``). Only
+  organizers may ever see ``correct``.
+- ``ContestBestResult``: one row per participant and round, the best submitted attempt, updated in
+  the same transaction as the submit. It carries the participant's group, locality (id and
+  materialized path, for subtree counts) and workplace unit, so participation per locality/unit
+  is a query on this table alone. Rows with ``voided`` set do not count anywhere.
+- ``ContestFinalRank``: the frozen final ranking of a finalized round, one narrow row per ranked
+  participant and group (rank, user, prize), written by ``app.contests.service.finalize_round``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.extensions import db
+from app.core.types import aware, binary_string, utcnow
+
+if TYPE_CHECKING:
+    from app.accounts.models import User, WorkplaceUnit
+    from app.localities.models import Locality
+
+
+CONTEST_GROUPS = ("citizen", "official")
+RANKING_CRITERIA = ("score", "prediction", "duration", "submitted")
+DEFAULT_CRITERIA = ["score", "prediction", "duration", "submitted"]
+ATTEMPT_STATUSES = ("open", "submitted", "expired", "void")
+
+
+class QuestionBank(db.Model):
+    """A named set of questions (``slug`` is the file name in quizzes/ or the imported bank name)."""
+
+    __tablename__ = "question_banks"
+    __table_args__ = (CheckConstraint("length(slug) > 0", name="slug_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20), default="file")  # file | import
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Question(db.Model):
+    """One multiple-choice question; ``key`` is its id inside the bank (stable across re-imports)."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        UniqueConstraint("bank_id", "key", name="uq_questions_bank_id_key"),
+        CheckConstraint("difficulty BETWEEN 1 AND 3", name="difficulty_range"),
+        CheckConstraint("length(text) > 0", name="text_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_banks.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    options: Mapped[list] = mapped_column(JSON)
+    correct: Mapped[list] = mapped_column(JSON)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    competence_code: Mapped[str] = mapped_column(String(10))
+    difficulty: Mapped[int] = mapped_column(SmallInteger, default=1)
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    bank: Mapped[QuestionBank] = relationship(lazy="joined")
+
+
+class Contest(db.Model):
+    """A contest open to the people living in ``eligibility``'s subtree, ranked per group."""
+
+    __tablename__ = "contests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    rules: Mapped[str] = mapped_column(Text, default="")
+    groups: Mapped[list] = mapped_column(JSON, default=lambda: list(CONTEST_GROUPS))
+    eligibility_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    published: Mapped[bool] = mapped_column(default=True)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    eligibility: Mapped[Locality] = relationship(lazy="joined")
+    rounds: Mapped[list[ContestRound]] = relationship(
+        back_populates="contest", order_by="ContestRound.number", cascade="all, delete-orphan"
+    )
+
+
+class ContestRound(db.Model):
+    """A timed round; see ``app.contests.ranking`` for what ``criteria`` mean.
+
+    ``draw`` is ``{"banks": [slug...], "tags": [...], "mix": {"1": n, "2": n, "3": n}}``: the
+    number of questions of each difficulty drawn at random per attempt (``question_count`` is their
+    sum). ``prizes`` is an ordered list ``[{"label": "Giải Nhất", "count": 1}, ...]`` per group.
+    """
+
+    __tablename__ = "contest_rounds"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "number", name="uq_contest_rounds_contest_id_number"),
+        CheckConstraint("closes_at > opens_at", name="window_valid"),
+        CheckConstraint("time_limit_seconds > 0", name="time_limit_positive"),
+        CheckConstraint("attempts_allowed >= 1", name="attempts_allowed_positive"),
+        CheckConstraint("question_count >= 1", name="question_count_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    question_count: Mapped[int] = mapped_column(Integer, default=10)
+    draw: Mapped[dict] = mapped_column(JSON, default=dict)
+    time_limit_seconds: Mapped[int] = mapped_column(Integer, default=900)
+    attempts_allowed: Mapped[int] = mapped_column(Integer, default=1)
+    grace_seconds: Mapped[int] = mapped_column(Integer, default=10)
+    prediction_enabled: Mapped[bool] = mapped_column(default=True)
+    prizes: Mapped[list] = mapped_column(JSON, default=list)
+    criteria: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_CRITERIA))
+    review_after_close: Mapped[bool] = mapped_column(default=True)
+    finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The true number of all-correct participants, known at finalize (the prediction's answer).
+    all_correct_count: Mapped[int | None] = mapped_column(Integer)
+
+    contest: Mapped[Contest] = relationship(back_populates="rounds", lazy="joined")
+
+    def is_open(self, now: datetime) -> bool:
+        return aware(self.opens_at) <= now < aware(self.closes_at)
+
+    def is_closed(self, now: datetime) -> bool:
+        return now >= aware(self.closes_at)
+
+
+class ContestEntry(db.Model):
+    """A person's registration to a contest (one per person and contest)."""
+
+    __tablename__ = "contest_entries"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "user_id", name="uq_contest_entries_contest_id_user_id"),
+        CheckConstraint("grp IN ('citizen', 'official')", name="group_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    grp: Mapped[str] = mapped_column(String(10))
+    full_name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(10))
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
+    workplace_unit_id: Mapped[int | None] = mapped_column(ForeignKey("workplace_units.id"), index=True)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+
+    user: Mapped[User] = relationship(lazy="joined")
+    locality: Mapped[Locality] = relationship(lazy="joined")
+    workplace_unit: Mapped[WorkplaceUnit | None] = relationship(lazy="joined")
+
+
+class ContestAttempt(db.Model):
+    """One try at a round (``round_id`` NULL for practice).
+
+    ``number`` counts a person's attempts in a round; the unique constraint on
+    (round, user, number) together with ``number <= attempts_allowed`` in the service is what holds
+    the attempt limit under concurrent starts. ``questions`` is the stored draw:
+    ``[{"id": question_id, "order": [original option indexes in shown order]}]``; ``answers`` maps
+    question id (as text) to the chosen original option indexes.
+    """
+
+    __tablename__ = "contest_attempts"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id", "number", name="uq_contest_attempts_round_id_user_id_number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("status IN ('open', 'submitted', 'expired', 'void')", name="status_valid"),
+        Index("ix_contest_attempts_round_id_status", "round_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("contest_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_day: Mapped[date | None] = mapped_column(Date)  # Asia/Ho_Chi_Minh date, for tallies
+    questions: Mapped[list] = mapped_column(JSON)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    prediction: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    practice_banks: Mapped[list | None] = mapped_column(JSON)
+
+    round: Mapped[ContestRound | None] = relationship(lazy="joined")
+
+
+class ContestBestResult(db.Model):
+    """The best submitted attempt of one participant in one round (the system of record of boards).
+
+    ``submitted_s`` is seconds from the round's opening to the submit and ``duration_ms`` the
+    server-measured time taken; both are the exact integers the ranking compares, on SQL and in
+    Redis alike. The final rank and prize live in ``ContestFinalRank``.
+    """
+
+    __tablename__ = "contest_best_results"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id", name="uq_contest_best_results_round_id_user_id"),
+        CheckConstraint("grp IN ('citizen', 'official')", name="group_valid"),
+        Index("ix_contest_best_results_round_path", "round_id", "locality_path"),
+        Index("ix_contest_best_results_round_unit", "round_id", "workplace_unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("contest_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("contest_entries.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("contest_attempts.id", ondelete="CASCADE"))
+    grp: Mapped[str] = mapped_column(String(10))
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"))
+    locality_path: Mapped[str] = mapped_column(binary_string(400))
+    workplace_unit_id: Mapped[int | None] = mapped_column(ForeignKey("workplace_units.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    all_correct: Mapped[bool] = mapped_column(default=False)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    submitted_s: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    prediction: Mapped[int | None] = mapped_column(Integer)
+    voided: Mapped[bool] = mapped_column(default=False)
+    # The score this row held before its last improvement (NULL when it was just inserted): the
+    # best-result upsert returns it so that the locality tallies move by the exact difference.
+    previous_score: Mapped[int | None] = mapped_column(Integer)
+
+    entry: Mapped[ContestEntry] = relationship(lazy="joined")
+
+
+class ContestLocalityTally(db.Model):
+    """Participants and the sum of their best scores per round, group and the participants' own
+    locality (a village or a commune), kept in step with ``contest_best_results`` in the same
+    transaction (``contest_attempts.close_attempt``, ``contests.void_entry``) and rebuilt from it by
+    ``contest_boards.rebuild_tallies``. The locality board adds these up along the current tree,
+    so it reads a few thousand rows instead of every result of the round.
+    """
+
+    __tablename__ = "contest_locality_tallies"
+    __table_args__ = (
+        CheckConstraint("participants >= 0", name="participants_not_negative"),
+        CheckConstraint("grp IN ('citizen', 'official')", name="group_valid"),
+    )
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("contest_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    grp: Mapped[str] = mapped_column(binary_string(10), primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), primary_key=True)
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# The PostgreSQL partitions of contest_final_ranks (one per finalized round): not in the models,
+# so migrations' autogenerate skips tables whose names match.
+FINAL_RANK_PARTITION = re.compile(r"^contest_final_ranks_r\d+_t\d+$")
+
+
+class ContestFinalRank(db.Model):
+    """The frozen final ranking of a round: one narrow row per ranked participant and group.
+
+    Written only by ``finalize_round`` (one INSERT ... SELECT ROW_NUMBER() per group) and trimmed
+    by voiding. The primary key (round, group, rank) serves the pages of the frozen board in order,
+    the unique (round, user) the person's own rank. There are deliberately no foreign keys:
+    PostgreSQL checks a foreign key with one trigger call per inserted row, which doubled the time
+    of finalizing a million results; every reader joins ``contest_best_results`` on
+    (round_id, user_id), and the service deletes the rows it replaces.
+
+    On PostgreSQL the table is partitioned by round (one partition per finalized round, named
+    ``contest_final_ranks_r<round id>_t<transaction id>``): finalize fills a new table without
+    indexes, builds its two indexes in one pass each and attaches it in place of the round's old
+    partition, which is several times faster than inserting a million rows into two B-trees.
+    Readers always filter by round, so PostgreSQL reads only that round's partition.
+    """
+
+    __tablename__ = "contest_final_ranks"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id", name="uq_contest_final_ranks_round_id_user_id"),
+        CheckConstraint("final_rank >= 1", name="final_rank_positive"),
+        CheckConstraint("grp IN ('citizen', 'official')", name="group_valid"),
+        {"postgresql_partition_by": "LIST (round_id)"},
+    )
+
+    round_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Compared byte by byte (no collation work in the primary key on PostgreSQL).
+    grp: Mapped[str] = mapped_column(binary_string(10), primary_key=True)
+    final_rank: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Integer)
+    prize: Mapped[str | None] = mapped_column(String(80))

@@ -1,0 +1,291 @@
+"""Contest endpoints of the JSON API (documented in docs/api.md). The answer key is never sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import current_app, g, jsonify, request
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
+
+from app.accounts.models import ApiToken, User
+from app.api import bp
+from app.api.auth import bearer_digest, token_params, token_required, token_user_id, valid_token
+from app.api.errors import api_error
+from app.contests import attempts, boards
+from app.contests import service as contest_service
+from app.contests.models import ContestAttempt, ContestRound
+from app.core.extensions import db, limiter
+from app.core.types import utcnow
+from app.localities.service import get_by_code
+
+
+def _user_key() -> str:
+    user_id = token_user_id()
+    return f"user:{user_id}" if user_id else (request.remote_addr or "?")
+
+
+def _round_json(r) -> dict:
+    return {
+        "number": r.number,
+        "title": r.title,
+        "opens_at": attempts.aware(r.opens_at).isoformat(),
+        "closes_at": attempts.aware(r.closes_at).isoformat(),
+        "questions": r.question_count,
+        "time_limit_seconds": r.time_limit_seconds,
+        "attempts_allowed": r.attempts_allowed,
+        "prediction": r.prediction_enabled,
+        "criteria": r.criteria,
+        "finalized": r.finalized_at is not None,
+    }
+
+
+def _contest_json(c, rounds: bool = False) -> dict:
+    data = {"slug": c.slug, "title": c.title, "groups": c.groups, "eligibility": c.eligibility.code}
+    if rounds:
+        data.update(rules=c.rules, rounds=[_round_json(r) for r in c.rounds])
+    return data
+
+
+def _lookup(slug: str, number: int | None = None, board: bool = False):
+    """The published contest and its round ``number``; ``board`` = a public board read, which may
+    use the worker's short-lived copy of the round (``contests.board_round``)."""
+    if number is not None:  # the round with its contest in one query
+        find = contest_service.board_round if board else contest_service.get_round_by_slug
+        round_ = find(slug[:80], number)
+        if round_ is None or not round_.contest.published:
+            return None, None
+        return round_.contest, round_
+    contest = contest_service.get_contest(slug[:80])
+    if contest is None or not contest.published:
+        return None, None
+    return contest, None
+
+
+def _attempt_json(attempt: ContestAttempt) -> dict:
+    return {
+        "id": attempt.id,
+        "status": attempt.status,
+        "number": attempt.number,
+        "started_at": attempts.aware(attempt.started_at).isoformat(),
+        "deadline": attempts.aware(attempt.deadline).isoformat(),
+        "questions": [
+            {"id": q["id"], "text": q["text"], "multiple": q["multiple"], "options": q["options"]}
+            for q in attempts.attempt_questions(attempt)
+        ],
+        "answers": attempt.answers,
+    }
+
+
+@bp.get("/contests")
+def api_contests():
+    return jsonify({"contests": [_contest_json(c) for c in contest_service.public_contests()]})
+
+
+@bp.get("/contests/<slug>")
+def api_contest(slug: str):
+    contest, _r = _lookup(slug)
+    if contest is None:
+        return api_error(404, "Unknown contest.")
+    return jsonify(_contest_json(contest, rounds=True))
+
+
+@bp.post("/contests/<slug>/rounds/<int:number>/attempts")
+@token_required
+@limiter.limit(lambda: current_app.config.get("CONTEST_START_LIMIT", "10 per minute"), key_func=_user_key)
+def api_start(slug: str, number: int):
+    contest, round_ = _lookup(slug, number)
+    if round_ is None:
+        return api_error(404, "Unknown contest or round.")
+    try:
+        attempt = attempts.start_attempt(round_, token_user_id())
+    except attempts.AttemptError as exc:
+        db.session.commit()
+        return api_error(
+            409 if exc.code in ("limit", "voided") else 403 if exc.code == "not_registered" else 400,
+            str(exc),
+            code=exc.code,
+        )
+    data = _attempt_json(attempt)  # before the commit, which would expire the attempt
+    db.session.commit()
+    return jsonify(data), 201
+
+
+# The caller's attempt with what saving and submitting read of its round (not its contest, nor the
+# contest's area: no more joins; any other attribute would load when read) and the token check,
+# built once per process.
+_OWN_ATTEMPT = (
+    select(ContestAttempt)
+    .options(
+        joinedload(ContestAttempt.round)
+        .load_only(
+            ContestRound.contest_id, ContestRound.opens_at, ContestRound.closes_at,
+            ContestRound.grace_seconds, ContestRound.criteria,
+        )
+        .lazyload(ContestRound.contest)
+    )
+    .join(ApiToken, ApiToken.user_id == ContestAttempt.user_id)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ContestAttempt.id == bindparam("attempt_id"), *valid_token())
+)
+
+
+def attempt_owner(view: Callable) -> Callable:
+    """Attempt endpoints: the caller's attempt (with its round) and the bearer-token check in one
+    query, then ``view(attempt)``; 401 JSON without a valid token, and ``view(None)`` for an
+    unknown attempt or another's (the view answers 404 after its rate limit has counted it).
+
+    The token conditions are ``tokens.valid_token``, the same as every other API call; only when
+    no attempt comes back is the token checked alone, to tell the two cases apart.
+
+    On PostgreSQL the request's connection runs in autocommit: what these endpoints write is one
+    statement each (the autosave's UPDATE; the close of ``contest_attempts.close_attempt``, which
+    is atomic on its own), so a transaction around them would add only its BEGIN and COMMIT, two
+    round trips to the database per submit. A view that came to write twice here would have to
+    open a transaction of its own.
+    """
+
+    @wraps(view)
+    def wrapped(attempt_id: int):
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        digest = bearer_digest()
+        attempt = None
+        if digest is not None:
+            attempt = db.session.scalar(_OWN_ATTEMPT, {"attempt_id": attempt_id, **token_params(digest)})
+        if attempt is None:
+            if token_user_id() is None:
+                return api_error(401, "A valid bearer token is required.")
+        else:
+            g.api_user_id = attempt.user_id
+        return view(attempt)
+
+    return wrapped
+
+
+def _answers_payload() -> tuple[dict | None, int | None, str | None]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("answers", {}), dict):
+        return None, None, 'Send JSON {"answers": {"<question id>": [option values]}, "prediction": n}.'
+    prediction = data.get("prediction")
+    if prediction is not None and (
+        not isinstance(prediction, int) or isinstance(prediction, bool) or prediction < 0
+    ):
+        return None, None, "prediction must be a whole number of at least 0."
+    return data.get("answers", {}), prediction, None
+
+
+@bp.put("/attempts/<int:attempt_id>/answers")
+@attempt_owner
+def api_save(attempt: ContestAttempt | None):
+    if attempt is None:
+        return api_error(404, "Unknown attempt.")
+    answers, prediction, error = _answers_payload()
+    if error:
+        return api_error(400, error)
+    try:
+        attempts.save_answers(attempt, answers, prediction=prediction)
+    except attempts.AttemptError as exc:
+        db.session.commit()
+        return api_error(409, str(exc), code=exc.code)
+    db.session.commit()
+    return jsonify({"saved": True, "answers": attempt.answers})
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@attempt_owner
+@limiter.limit(lambda: current_app.config.get("CONTEST_SUBMIT_LIMIT", "30 per minute"), key_func=_user_key)
+def api_submit(attempt: ContestAttempt | None):
+    if attempt is None:
+        return api_error(404, "Unknown attempt.")
+    answers, prediction, error = _answers_payload()
+    if error:
+        return api_error(400, error)
+    try:
+        attempts.submit_attempt(attempt, answers, prediction)
+    except attempts.AttemptError as exc:
+        data = {"code": exc.code, "status_after": attempt.status, "score": attempt.score}
+        db.session.commit()
+        return api_error(409 if exc.code == "late" else 400, str(exc), **data)
+    data = {
+        "id": attempt.id,
+        "status": attempt.status,
+        "score": attempt.score,
+        "questions": len(attempt.questions),
+        "duration_ms": attempt.duration_ms,
+    }
+    db.session.commit()
+    return jsonify(data)
+
+
+@bp.get("/contests/<slug>/rounds/<int:number>/leaderboard")
+def api_leaderboard(slug: str, number: int):
+    contest, round_ = _lookup(slug, number, board=True)
+    if round_ is None:
+        return api_error(404, "Unknown contest or round.")
+    grp = request.args.get("group") or contest.groups[0]
+    if grp not in contest.groups:
+        return api_error(400, "group must be one of: " + ", ".join(contest.groups))
+    try:
+        limit = int(request.args.get("limit", 50))
+        offset = int(request.args.get("offset", 0))
+    except ValueError:
+        return api_error(400, "limit and offset must be whole numbers.")
+    if not 1 <= limit <= 200 or offset < 0:
+        return api_error(400, "limit must be 1–200 and offset at least 0.")
+    locality = None
+    if request.args.get("locality"):
+        locality = get_by_code(request.args["locality"][:20])
+        if locality is None:
+            return api_error(400, "Unknown locality code.")
+    user_id = token_user_id(for_read=True)
+    entries, total, own = boards.board_page(round_, grp, offset, limit, locality, viewer=user_id)
+    data = {
+        "group": grp,
+        "final": round_.finalized_at is not None,
+        "total": total,
+        "offset": offset,
+        "entries": [
+            {
+                "rank": e.rank,
+                "name": e.name,
+                "locality": e.locality,
+                "score": e.score,
+                "duration_ms": e.duration_ms,
+                "prize": e.prize,
+            }
+            for e in entries
+        ],
+    }
+    if user_id is not None:
+        data["me"] = {"rank": own}
+    return jsonify(data)
+
+
+@bp.get("/contests/<slug>/rounds/<int:number>/localities")
+def api_localities(slug: str, number: int):
+    contest, round_ = _lookup(slug, number, board=True)
+    if round_ is None:
+        return api_error(404, "Unknown contest or round.")
+    parent = get_by_code(request.args["parent"][:20]) if request.args.get("parent") else contest.eligibility
+    if parent is None or not parent.path.startswith(contest.eligibility.path):
+        return api_error(400, "parent must be a locality code inside the contest's area.")
+    rows = boards.locality_board(round_, parent)
+    return jsonify(
+        {
+            "parent": parent.code,
+            "at": utcnow().isoformat(),
+            "localities": [
+                {
+                    "code": r["locality"].code,
+                    "name": r["locality"].label,
+                    "participants": r["participants"],
+                    "headcount": r["headcount"],
+                    "rate": r["rate"],
+                    "average_score": r["avg_score"],
+                }
+                for r in rows
+            ],
+        }
+    )

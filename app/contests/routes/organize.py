@@ -1,0 +1,334 @@
+"""Organizer pages: banks, contests and rounds, live counters, audit, statistics, exports, voiding.
+
+Contests belong to their eligibility locality: an organizer sees and edits only contests whose
+eligibility lies inside a subtree they were granted (404 otherwise).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts.scope import ensure_in_scope, role_required, scope_filter
+from app.accounts.service import normalize_phone
+from app.contests import banks as bank_service
+from app.contests import service as contest_service
+from app.contests import stats
+from app.contests.models import Contest, ContestRound, Question, QuestionBank
+from app.contests.organize_forms import BankImportForm, ConfirmForm, ContestForm, RoundForm, VoidForm
+from app.core.extensions import db
+from app.core.tabular import TableError, read_table, write_csv, write_xlsx
+from app.core.types import TZ, utcnow
+from app.localities.models import Locality
+from app.localities.service import get_by_code
+
+bp = Blueprint("organize", __name__, template_folder="../templates")
+
+ROLES = ("organizer",)
+
+
+def _contest(contest_id: int) -> Contest:
+    contest = db.session.get(Contest, contest_id)
+    if contest is None:
+        abort(404)
+    ensure_in_scope(contest.eligibility, *ROLES)
+    return contest
+
+
+def _round(round_id: int) -> ContestRound:
+    round_ = db.session.get(ContestRound, round_id)
+    if round_ is None:
+        abort(404)
+    ensure_in_scope(round_.contest.eligibility, *ROLES)
+    return round_
+
+
+def _local(value: datetime) -> datetime:
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(TZ).replace(tzinfo=None)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=TZ).astimezone(UTC)
+
+
+@bp.get("/")
+@role_required(*ROLES)
+def index():
+    contests = contest_service.contests_in_scope(scope_filter(current_user, ROLES, Locality.path))
+    return render_template(
+        "organize/index.html", contests=contests, banks=bank_service.banks_summary(), now=utcnow()
+    )
+
+
+@bp.get("/banks/<slug>")
+@role_required(*ROLES)
+def bank(slug: str):
+    bank = db.session.scalar(db.select(QuestionBank).where(QuestionBank.slug == slug[:80]))
+    if bank is None:
+        abort(404)
+    questions = list(
+        db.session.scalars(db.select(Question).where(Question.bank_id == bank.id).order_by(Question.key))
+    )
+    return render_template("organize/bank.html", bank=bank, questions=questions, letters=bank_service.LETTERS)
+
+
+@bp.route("/banks/import", methods=["GET", "POST"])
+@role_required(*ROLES)
+def import_bank():
+    form = BankImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            table = read_table(upload.stream, upload.filename, bank_service.IMPORT_COLUMNS)
+        except TableError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            report = bank_service.import_bank_table(table)
+            if report.ok:
+                from app.core import audit
+
+                audit.record(
+                    current_user,
+                    "bank.import",
+                    "question_bank",
+                    None,
+                    rows=report.rows,
+                    created=report.created,
+                    updated=report.updated,
+                )
+                db.session.commit()
+                flash(
+                    _(
+                        "%(n)s questions imported: %(c)s new, %(u)s updated.",
+                        n=report.rows,
+                        c=report.created,
+                        u=report.updated,
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".index"))
+            db.session.rollback()
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "organize/import.html", form=form, report=report, columns=bank_service.TEMPLATE_COLUMNS
+    ), status
+
+
+@bp.get("/banks/template.<fmt>")
+@role_required(*ROLES)
+def bank_template(fmt: str):
+    return _table_response(
+        bank_service.TEMPLATE_COLUMNS, bank_service.template_rows(), "question-template", fmt
+    )
+
+
+def _table_response(header: list[str], rows: list[list], name: str, fmt: str) -> Response:
+    if fmt == "xlsx":
+        return Response(
+            write_xlsx(header, rows),
+            headers={"Content-Disposition": f"attachment; filename={name}.xlsx"},
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    if fmt == "csv":
+        return Response(
+            write_csv(header, rows),
+            mimetype="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename={name}.csv"},
+        )
+    abort(404)
+
+
+def _contest_values(form: ContestForm) -> dict:
+    return {
+        "slug": form.slug.data,
+        "title": form.title.data,
+        "rules": form.rules.data or "",
+        "groups": form.groups.data,
+        "published": form.published.data,
+    }
+
+
+@bp.route("/contests/new", methods=["GET", "POST"])
+@bp.route("/contests/<int:contest_id>/edit", methods=["GET", "POST"])
+@role_required(*ROLES)
+def edit_contest(contest_id: int | None = None):
+    contest = _contest(contest_id) if contest_id else None
+    form = ContestForm(obj=contest)
+    if request.method == "GET" and contest:
+        form.eligibility.data = contest.eligibility.code
+    if form.validate_on_submit():
+        place = get_by_code(form.eligibility.data.strip())
+        from app.accounts.scope import in_scope
+
+        if place is None or not in_scope(current_user, ROLES, place):
+            form.eligibility.errors.append(_("Enter the code of a locality in your area."))
+        else:
+            try:
+                contest = contest_service.save_contest(
+                    contest, current_user, eligibility_id=place.id, **_contest_values(form)
+                )
+            except contest_service.ContestError as exc:
+                getattr(form, exc.field or "slug").errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("The contest is saved."), "success")
+                return redirect(url_for(".index"))
+    return render_template(
+        "organize/contest_form.html", form=form, contest=contest
+    ), 400 if request.method == "POST" else 200
+
+
+def _round_values(form: RoundForm) -> dict:
+    criteria = [
+        c
+        for c in (form.criterion_1.data, form.criterion_2.data, form.criterion_3.data, form.criterion_4.data)
+        if c
+    ]
+    prizes = []
+    for line in (form.prizes.data or "").splitlines():
+        label, _sep, count = line.rpartition(":")
+        if label.strip() and count.strip().isdigit():
+            prizes.append({"label": label.strip()[:80], "count": int(count)})
+    mix = {"1": form.easy.data or 0, "2": form.medium.data or 0, "3": form.hard.data or 0}
+    tags = [t.strip().lower() for t in re.split(r"[,;]", form.tags.data or "") if t.strip()]
+    return {
+        "title": form.title.data or "",
+        "opens_at": _utc(form.opens_at.data),
+        "closes_at": _utc(form.closes_at.data),
+        "question_count": sum(mix.values()),
+        "draw": {"banks": form.banks.data, "tags": tags, "mix": mix},
+        "time_limit_seconds": form.time_limit.data * 60,
+        "attempts_allowed": form.attempts_allowed.data,
+        "grace_seconds": form.grace_seconds.data or 0,
+        "prediction_enabled": form.prediction_enabled.data,
+        "prizes": prizes,
+        "criteria": criteria,
+        "review_after_close": form.review_after_close.data,
+    }
+
+
+def _fill_round_form(form: RoundForm, round_: ContestRound) -> None:
+    form.title.data = round_.title
+    form.opens_at.data, form.closes_at.data = _local(round_.opens_at), _local(round_.closes_at)
+    form.banks.data = round_.draw.get("banks", [])
+    form.tags.data = ", ".join(round_.draw.get("tags") or [])
+    mix = round_.draw.get("mix") or {}
+    form.easy.data, form.medium.data, form.hard.data = (int(mix.get(k, 0)) for k in ("1", "2", "3"))
+    form.time_limit.data = round_.time_limit_seconds // 60
+    form.attempts_allowed.data = round_.attempts_allowed
+    form.grace_seconds.data = round_.grace_seconds
+    form.prediction_enabled.data = round_.prediction_enabled
+    form.review_after_close.data = round_.review_after_close
+    form.prizes.data = "\n".join(f"{p['label']}: {p['count']}" for p in round_.prizes or [])
+    for i, field in enumerate((form.criterion_1, form.criterion_2, form.criterion_3, form.criterion_4)):
+        field.data = round_.criteria[i] if i < len(round_.criteria) else ""
+
+
+@bp.route("/contests/<int:contest_id>/rounds/new", methods=["GET", "POST"])
+@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+@role_required(*ROLES)
+def edit_round(contest_id: int | None = None, round_id: int | None = None):
+    round_ = _round(round_id) if round_id else None
+    contest = round_.contest if round_ else _contest(contest_id)
+    form = RoundForm()
+    form.banks.choices = [(s["bank"].slug, s["bank"].title) for s in bank_service.banks_summary()]
+    if request.method == "GET" and round_:
+        _fill_round_form(form, round_)
+    if form.validate_on_submit():
+        try:
+            round_ = contest_service.save_round(contest, round_, current_user, **_round_values(form))
+        except contest_service.ContestError as exc:
+            target = getattr(form, exc.field, None) if exc.field else None
+            (target or form.title).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The round is saved."), "success")
+            return redirect(url_for(".round_detail", round_id=round_.id))
+    return render_template(
+        "organize/round_form.html", form=form, contest=contest, round=round_, now=utcnow()
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.get("/rounds/<int:round_id>")
+@role_required(*ROLES)
+def round_detail(round_id: int):
+    round_ = _round(round_id)
+    now = utcnow()
+    by = request.args.get("tally", "locality")
+    return render_template(
+        "organize/round.html",
+        round=round_,
+        contest=round_.contest,
+        now=now,
+        counters=stats.round_counters(round_),
+        audit=stats.audit_log(round_),
+        tally=stats.daily_tally(round_, "unit" if by == "unit" else "locality"),
+        tally_by=by,
+        question_stats=stats.question_stats(round_) if round_.is_closed(now) else None,
+        void_form=VoidForm(),
+        confirm=ConfirmForm(),
+        letters=bank_service.LETTERS,
+    )
+
+
+@bp.post("/rounds/<int:round_id>/finalize")
+@role_required(*ROLES)
+def finalize(round_id: int):
+    round_ = _round(round_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            ranked = contest_service.finalize_round(round_, current_user)
+        except contest_service.ContestError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("Final ranking computed for %(n)s participants; winners are marked.", n=ranked), "success"
+            )
+    return redirect(url_for(".round_detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/void")
+@role_required(*ROLES)
+def void(round_id: int):
+    round_ = _round(round_id)
+    form = VoidForm()
+    if form.validate_on_submit():
+        from app.contests.models import ContestEntry
+
+        phone = normalize_phone(form.phone.data)
+        entry = (
+            db.session.scalar(
+                db.select(ContestEntry).where(
+                    ContestEntry.contest_id == round_.contest_id, ContestEntry.phone == phone
+                )
+            )
+            if phone
+            else None
+        )
+        if entry is None:
+            flash(_("No participant with this phone number."), "error")
+        else:
+            contest_service.void_entry(entry, current_user, form.reason.data)
+            db.session.commit()
+            flash(_("The participant's results are voided."), "success")
+    else:
+        flash(_("Enter the phone number and a reason."), "error")
+    return redirect(url_for(".round_detail", round_id=round_id))
+
+
+@bp.get("/rounds/<int:round_id>/export/<kind>.<fmt>")
+@role_required(*ROLES)
+def export(round_id: int, kind: str, fmt: str):
+    round_ = _round(round_id)
+    if kind not in ("participants", "winners"):
+        abort(404)
+    header, rows = stats.export_rows(round_, winners_only=kind == "winners")
+    return _table_response(header, rows, f"{round_.contest.slug}-round{round_.number}-{kind}", fmt)

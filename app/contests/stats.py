@@ -1,0 +1,239 @@
+"""Organizer figures of a round: live counters, daily tally per unit, question statistics, exports."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, distinct, func, select
+
+from app.accounts.models import WorkplaceUnit
+from app.contests import ranking
+from app.contests.models import (
+    ContestAttempt,
+    ContestBestResult,
+    ContestEntry,
+    ContestFinalRank,
+    ContestRound,
+    Question,
+)
+from app.core.extensions import db
+from app.core.models import AuditEvent
+from app.core.text import mask_name
+from app.localities.models import Locality
+
+R = ContestBestResult
+F = ContestFinalRank
+
+
+def round_counters(round_: ContestRound) -> dict:
+    """Registered people, attempts started/in progress/submitted/expired, participants, all-correct."""
+    by_status = dict(
+        db.session.execute(
+            select(ContestAttempt.status, func.count(ContestAttempt.id))
+            .where(ContestAttempt.round_id == round_.id)
+            .group_by(ContestAttempt.status)
+        ).all()
+    )
+    registered = (
+        db.session.scalar(
+            select(func.count(ContestEntry.id)).where(ContestEntry.contest_id == round_.contest_id)
+        )
+        or 0
+    )
+    live = (R.round_id == round_.id) & R.voided.is_(False)
+    return {
+        "registered": registered,
+        "started": sum(by_status.values()),
+        "open": by_status.get("open", 0),
+        "submitted": by_status.get("submitted", 0),
+        "expired": by_status.get("expired", 0),
+        "participants": db.session.scalar(select(func.count(R.id)).where(live)) or 0,
+        "all_correct": db.session.scalar(select(func.count(R.id)).where(live, R.all_correct)) or 0,
+    }
+
+
+def daily_tally(round_: ContestRound, by: str = "locality", parent: Locality | None = None) -> dict:
+    """Distinct participants per day (Asia/Ho_Chi_Minh) per unit, the table organizers publish.
+
+    ``by="locality"``: per child of ``parent`` (the contest's eligibility by default), each
+    counted over its subtree; ``by="unit"``: per workplace unit. Returns ``{"days": [...],
+    "rows": [{"label", "headcount", "counts": {day: n}, "total"}]}``.
+    """
+    from app.localities.service import subtree_clause
+
+    base = (
+        select(ContestAttempt.submitted_day, func.count(distinct(ContestAttempt.user_id)))
+        .join(
+            ContestEntry,
+            (ContestEntry.user_id == ContestAttempt.user_id) & (ContestEntry.contest_id == round_.contest_id),
+        )
+        .where(
+            ContestAttempt.round_id == round_.id,
+            ContestAttempt.submitted_day.is_not(None),
+            ContestEntry.voided_at.is_(None),
+        )
+    )
+    rows, days = [], set()
+    if by == "unit":
+        query = (
+            base.add_columns(ContestEntry.workplace_unit_id)
+            .where(ContestEntry.workplace_unit_id.is_not(None))
+            .group_by(ContestAttempt.submitted_day, ContestEntry.workplace_unit_id)
+        )
+        per_unit: dict[int, dict[date, int]] = defaultdict(dict)
+        for day, n, unit_id in db.session.execute(query):
+            per_unit[unit_id][day] = n
+            days.add(day)
+        units = (
+            {
+                u.id: u
+                for u in db.session.scalars(select(WorkplaceUnit).where(WorkplaceUnit.id.in_(list(per_unit))))
+            }
+            if per_unit
+            else {}
+        )
+        for unit_id, counts in per_unit.items():
+            rows.append(
+                {"label": units[unit_id].name, "headcount": units[unit_id].headcount, "counts": counts}
+            )
+    else:
+        parent = parent or round_.contest.eligibility
+        join = base.join(Locality, Locality.id == ContestEntry.locality_id)
+        for child in db.session.scalars(
+            select(Locality).where(Locality.parent_id == parent.id).order_by(Locality.name)
+        ):
+            counts = dict(
+                db.session.execute(
+                    join.where(subtree_clause(Locality.path, child.path)).group_by(
+                        ContestAttempt.submitted_day
+                    )
+                ).all()
+            )
+            days.update(counts)
+            rows.append({"label": child.label, "headcount": child.headcount, "counts": counts})
+    for row in rows:
+        row["total"] = sum(row["counts"].values())
+    rows.sort(key=lambda r: (-r["total"], r["label"]))
+    return {"days": sorted(days), "rows": rows}
+
+
+def question_stats(round_: ContestRound) -> list[dict]:
+    """Per question drawn in the round: times shown, share answering correctly, and the
+    discrimination index D = p(top 27%) − p(bottom 27%) of closed attempts ranked by score."""
+    closed = list(
+        db.session.execute(
+            select(ContestAttempt.score, ContestAttempt.questions, ContestAttempt.answers).where(
+                ContestAttempt.round_id == round_.id, ContestAttempt.status.in_(("submitted", "expired"))
+            )
+        )
+    )
+    if not closed:
+        return []
+    ids = {item["id"] for _s, qs, _a in closed for item in qs}
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    ordered = sorted(closed, key=lambda row: row[0] or 0)
+    k = max(1, round(len(ordered) * 0.27))
+    bottom, top = ordered[:k], ordered[-k:]
+
+    def correct_share(rows, qid):
+        seen = [
+            sorted(a.get(str(qid), [])) == sorted(questions[qid].correct)
+            for _s, qs, a in rows
+            if any(i["id"] == qid for i in qs)
+        ]
+        return (sum(seen) / len(seen)) if seen else None, len(seen)
+
+    out = []
+    for qid, question in questions.items():
+        p_all, shown = correct_share(closed, qid)
+        p_top, _n = correct_share(top, qid)
+        p_bottom, _n = correct_share(bottom, qid)
+        out.append(
+            {
+                "question": question,
+                "shown": shown,
+                "p": p_all,
+                "discrimination": (p_top - p_bottom) if p_top is not None and p_bottom is not None else None,
+            }
+        )
+    out.sort(key=lambda r: r["p"] if r["p"] is not None else 2)
+    return out
+
+
+def audit_log(round_: ContestRound, limit: int = 200) -> list[AuditEvent]:
+    """Changes to the round (who, what, when), newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "contest_round", AuditEvent.object_id == str(round_.id))
+            .order_by(AuditEvent.at.desc())
+            .limit(limit)
+        )
+    )
+
+
+EXPORT_HEADER = [
+    "rank",
+    "masked_name",
+    "full_name",
+    "phone",
+    "group",
+    "score",
+    "duration_s",
+    "prediction",
+    "locality_code",
+    "locality",
+    "unit",
+    "prize",
+    "submitted_at",
+]
+
+
+def export_rows(round_: ContestRound, winners_only: bool = False) -> tuple[list[str], list[list]]:
+    """Every ranked participant (or the prize winners) in ranking order, for XLSX/CSV."""
+    final = round_.finalized_at is not None
+    query = (
+        select(R, ContestEntry, Locality, WorkplaceUnit.name, F.final_rank, F.prize)
+        .join(ContestEntry, ContestEntry.id == R.entry_id)
+        .join(Locality, Locality.id == R.locality_id)
+        .outerjoin(WorkplaceUnit, WorkplaceUnit.id == R.workplace_unit_id)
+        .where(R.round_id == round_.id, R.voided.is_(False))
+    )
+    if final:  # the frozen ranking (contest_final_ranks)
+        query = query.join(F, and_(F.round_id == R.round_id, F.user_id == R.user_id)).order_by(
+            R.grp, F.final_rank
+        )
+    else:
+        query = query.outerjoin(F, and_(F.round_id == R.round_id, F.user_id == R.user_id)).order_by(
+            R.grp, *ranking.order_by(ranking.live_criteria(round_.criteria))
+        )
+    if winners_only:
+        query = query.where(F.prize.is_not(None))
+    rows, position, last_grp = [], 0, None
+    for res, entry, loc, unit, final_rank, prize in db.session.execute(query):
+        position = position + 1 if res.grp == last_grp else 1
+        last_grp = res.grp
+        rows.append(
+            [
+                final_rank or position,
+                mask_name(entry.full_name),
+                entry.full_name,
+                entry.phone or "",
+                res.grp,
+                res.score,
+                round(res.duration_ms / 1000, 1),
+                "" if res.prediction is None else res.prediction,
+                loc.code,
+                loc.label,
+                unit or "",
+                prize or "",
+                res.submitted_at.isoformat(),
+            ]
+        )
+    return EXPORT_HEADER, rows
+
+
+def export_title(winners_only: bool) -> str:
+    return _("winners") if winners_only else _("participants")

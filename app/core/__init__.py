@@ -1,0 +1,15 @@
+"""What every domain shares: extensions, the database and its one SQL-dialect seam, caches, text,
+tabular import, audit, messaging, the time zone, templating, error pages and the home page."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the home page, the error pages, the shared template helpers and ``flask demo``."""
+    from app.core import cli, errors, routes, templating
+
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(errors.bp)
+    templating.register_template_helpers(app)
+    cli.init_app(app)

@@ -1,0 +1,71 @@
+"""Jinja filters and globals shared by every area."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, g, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.core.text import mask_name
+
+ROLE_LABELS = {
+    "citizen": _l("Citizen"),
+    "helper": _l("Community digital helper"),
+    "official": _l("Official"),
+    "organizer": _l("Organizer"),
+    "manager": _l("Manager"),
+    "admin": _l("Administrator"),
+}
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+def local_dt(value: datetime | None, fmt: str = "short") -> str:
+    """A stored UTC datetime shown in Asia/Ho_Chi_Minh in the person's language."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def local_date(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, fmt)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["dt"] = local_dt
+    app.jinja_env.filters["d"] = local_date
+    app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.globals["role_label"] = role_label
+    app.extensions.setdefault("nav_links", [])
+    app.jinja_env.globals["nav_links"] = lambda: current_app.extensions["nav_links"]
+    app.extensions.setdefault("staff_links", [])
+    app.jinja_env.globals["staff_links"] = lambda: [
+        (endpoint, label) for endpoint, label, roles in current_app.extensions["staff_links"]
+        if current_user.is_authenticated and current_user.has_role("admin", *roles)
+    ]
+
+    @app.context_processor
+    def inject() -> dict:
+        return {
+            "current_locale": str(get_locale() or "vi"),
+            "large_text": getattr(g, "large_text", False),
+            "low_data": getattr(g, "low_data", False),
+            "current_path": request.full_path if request else "/",
+        }
+
+
+def add_nav_link(app: Flask, endpoint: str, label) -> None:
+    """Show a link to an area in the main menu (``label`` is a lazy translated string)."""
+    app.jinja_env.globals["role_label"] = role_label
+    app.extensions.setdefault("nav_links", []).append((endpoint, label))
+
+
+def add_staff_link(app: Flask, endpoint: str, label, roles: tuple[str, ...]) -> None:
+    """Show a tile on the management page to people holding one of ``roles``."""
+    app.extensions.setdefault("staff_links", []).append((endpoint, label, roles))

@@ -1,1 +1,0 @@
-"""Business rules as named functions, testable without HTTP."""

@@ -1,0 +1,348 @@
+"""Required training: assignments to a target group, progress, final tests and compliance.
+
+Compliance rule (docs/competency.md, "Compliance"), for one person and one assignment on a day:
+
+- **completed**: every published lesson of the course is completed (and, when the assignment has
+  a final test, an attempt scored at least the pass mark); a late completion is still completed.
+- **overdue**: not completed and the due date has passed (the due date itself is still on time).
+- **in progress**: not completed, not overdue, and at least one lesson of the course started or a
+  test attempted.
+- **not started**: none of the above.
+
+A unit's or locality's rate is completed people / people required, over the enrollments of the
+people whose workplace unit / home unit it is (subtree for localities).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, insert, select
+
+from app.accounts.models import RoleGrant, User, WorkplaceUnit
+from app.accounts.scope import in_scope, scope_filter
+from app.core.extensions import db
+from app.core.types import utcnow
+from app.learn.models import Course, Lesson, LessonProgress
+from app.localities.models import Locality
+from app.localities.service import subtree_clause
+from app.training.models import TrainingAssignment, TrainingEnrollment, TrainingTestAttempt
+
+STATES = ("not_started", "in_progress", "completed", "overdue")
+ASSIGNERS = ("organizer", "manager")
+REMINDER_DAYS = 7
+
+
+class TrainingError(ValueError):
+    pass
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def compliance_state(enrollment: TrainingEnrollment, due_on: date, today: date) -> str:
+    """The person's state for one assignment on ``today`` (the rule in the module docstring)."""
+    if enrollment.completed_at is not None:
+        return "completed"
+    if today > due_on:
+        return "overdue"
+    if enrollment.started_at is not None:
+        return "in_progress"
+    return "not_started"
+
+
+def target_query(assignment: TrainingAssignment):
+    """SELECT of the ids of the people in the assignment's target group (SQL, on the path index)."""
+    query = (
+        select(User.id)
+        .join(Locality, Locality.id == User.locality_id)
+        .where(subtree_clause(Locality.path, assignment.locality.path), User.active)
+    )
+    if assignment.target_role in ("citizen", "official"):
+        query = query.where(User.kind == assignment.target_role)
+    elif assignment.target_role:
+        query = query.where(
+            exists().where(RoleGrant.user_id == User.id, RoleGrant.role == assignment.target_role)
+        )
+    if assignment.target_position:
+        query = query.where(User.position == assignment.target_position)
+    if assignment.workplace_unit_id:
+        query = query.where(User.workplace_unit_id == assignment.workplace_unit_id)
+    return query
+
+
+def sync_enrollments(assignment: TrainingAssignment) -> int:
+    """Enroll the target group's members who are not enrolled yet; returns how many were added."""
+    enrolled = select(TrainingEnrollment.user_id).where(TrainingEnrollment.assignment_id == assignment.id)
+    new_ids = list(db.session.scalars(target_query(assignment).where(User.id.not_in(enrolled))))
+    if new_ids:
+        db.session.execute(
+            insert(TrainingEnrollment), [{"assignment_id": assignment.id, "user_id": uid} for uid in new_ids]
+        )
+    return len(new_ids)
+
+
+def create_assignment(
+    actor: User,
+    *,
+    title: str,
+    course: Course,
+    locality: Locality,
+    due_on: date,
+    target_role: str | None = None,
+    target_position: str | None = None,
+    workplace_unit: WorkplaceUnit | None = None,
+    test_questions: int = 0,
+    pass_mark: int | None = None,
+) -> TrainingAssignment:
+    """Assign ``course`` to a target group inside the actor's area and enroll its members."""
+    if not in_scope(actor, ASSIGNERS, locality):
+        raise TrainingError(_("You can only assign training inside your own area."))
+    if workplace_unit is not None and not in_scope(actor, ASSIGNERS, workplace_unit.locality):
+        raise TrainingError(_("You can only assign training inside your own area."))
+    if test_questions and not pass_mark:
+        raise TrainingError(_("A final test needs a pass mark."))
+    assignment = TrainingAssignment(
+        title=title,
+        course_id=course.id,
+        locality=locality,
+        due_on=due_on,
+        target_role=target_role or None,
+        target_position=target_position or None,
+        workplace_unit=workplace_unit,
+        test_questions=test_questions or 0,
+        pass_mark=pass_mark if test_questions else None,
+        created_by_id=actor.id,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    sync_enrollments(assignment)
+    return assignment
+
+
+def assignments_in_scope(actor: User):
+    """Assignments whose target locality lies in the actor's area, newest first."""
+    return db.session.scalars(
+        select(TrainingAssignment)
+        .join(Locality, Locality.id == TrainingAssignment.locality_id)
+        .where(scope_filter(actor, ASSIGNERS, Locality.path))
+        .order_by(TrainingAssignment.created_at.desc())
+    ).all()
+
+
+def update_progress(enrollments: list[TrainingEnrollment]) -> None:
+    """Bring started/completed timestamps up to date from lesson progress (caller commits)."""
+    from app.training import certificates
+
+    open_ones = [e for e in enrollments if e.completed_at is None]
+    by_course: dict[int, list[TrainingEnrollment]] = defaultdict(list)
+    for e in open_ones:
+        by_course[e.assignment.course_id].append(e)
+    for course_id, items in by_course.items():
+        lesson_ids = list(
+            db.session.scalars(
+                select(Lesson.id).where(Lesson.course_id == course_id, Lesson.status == "published")
+            )
+        )
+        if not lesson_ids:
+            continue
+        stats = {
+            row[0]: row[1:]
+            for row in db.session.execute(
+                select(
+                    LessonProgress.user_id,
+                    func.min(LessonProgress.started_at),
+                    func.count(LessonProgress.completed_at),
+                    func.max(LessonProgress.completed_at),
+                )
+                .where(
+                    LessonProgress.lesson_id.in_(lesson_ids),
+                    LessonProgress.user_id.in_([e.user_id for e in items]),
+                )
+                .group_by(LessonProgress.user_id)
+            )
+        }
+        for e in items:
+            started, done, last = stats.get(e.user_id, (None, 0, None))
+            if started is not None and e.started_at is None:
+                e.started_at = started
+            if done >= len(lesson_ids) and e.course_completed_at is None:
+                e.course_completed_at = last
+            _maybe_complete(e)
+            if e.completed_at is not None:
+                certificates.issue_certificate(e)
+
+
+def _maybe_complete(e: TrainingEnrollment) -> None:
+    if e.course_completed_at is None:
+        return
+    if e.assignment.has_test:
+        if e.test_passed_at is not None:
+            e.completed_at = max(
+                e.course_completed_at, e.test_passed_at, key=lambda d: d.replace(tzinfo=None)
+            )
+    else:
+        e.completed_at = e.course_completed_at
+
+
+@dataclass
+class Row:
+    enrollment: TrainingEnrollment
+    state: str
+
+
+def compliance(assignment: TrainingAssignment, today: date) -> list[Row]:
+    """Every enrolled person with their state, by name."""
+    enrollments = db.session.scalars(
+        select(TrainingEnrollment)
+        .join(User, User.id == TrainingEnrollment.user_id)
+        .where(TrainingEnrollment.assignment_id == assignment.id)
+        .order_by(User.search_name)
+    ).all()
+    update_progress(list(enrollments))
+    return [Row(e, compliance_state(e, assignment.due_on, today)) for e in enrollments]
+
+
+def rates(rows: list[Row], key) -> list[dict]:
+    """Counts per state and the completion rate grouped by ``key(row)`` (a unit or locality label)."""
+    groups: dict[str, Counter] = defaultdict(Counter)
+    for row in rows:
+        groups[key(row)][row.state] += 1
+    out = []
+    for label, counts in sorted(groups.items()):
+        total = sum(counts.values())
+        out.append(
+            {
+                "label": label,
+                "total": total,
+                **{s: counts[s] for s in STATES},
+                "rate": round(100.0 * counts["completed"] / total, 1) if total else 0.0,
+            }
+        )
+    return out
+
+
+def reminders(actor: User, today: date) -> list[tuple[TrainingEnrollment, str]]:
+    """Unfinished enrollments in the actor's area that are overdue or due within 7 days."""
+    horizon = today + timedelta(days=REMINDER_DAYS)
+    enrollments = db.session.scalars(
+        select(TrainingEnrollment)
+        .join(TrainingAssignment)
+        .join(User, User.id == TrainingEnrollment.user_id)
+        .join(Locality, Locality.id == User.locality_id)
+        .where(
+            TrainingEnrollment.completed_at.is_(None),
+            TrainingAssignment.due_on <= horizon,
+            scope_filter(actor, ASSIGNERS, Locality.path),
+        )
+        .order_by(TrainingAssignment.due_on, User.search_name)
+    ).all()
+    update_progress(list(enrollments))
+    return [
+        (e, compliance_state(e, e.assignment.due_on, today)) for e in enrollments if e.completed_at is None
+    ]
+
+
+def my_assignments(user: User, today: date) -> list[Row]:
+    """What the person must do, soonest due first (new assignments are picked up on the way)."""
+    for assignment in db.session.scalars(
+        select(TrainingAssignment).where(TrainingAssignment.due_on >= today)
+    ):
+        if db.session.scalar(target_query(assignment).where(User.id == user.id)) and not db.session.scalar(
+            select(TrainingEnrollment.id).where(
+                TrainingEnrollment.assignment_id == assignment.id, TrainingEnrollment.user_id == user.id
+            )
+        ):
+            db.session.add(TrainingEnrollment(assignment_id=assignment.id, user_id=user.id))
+    db.session.flush()
+    enrollments = db.session.scalars(
+        select(TrainingEnrollment)
+        .join(TrainingAssignment)
+        .where(TrainingEnrollment.user_id == user.id)
+        .order_by(TrainingAssignment.due_on)
+    ).all()
+    update_progress(list(enrollments))
+    return [Row(e, compliance_state(e, e.assignment.due_on, today)) for e in enrollments]
+
+
+# --- the final test --------------------------------------------------------------------------------
+
+
+def _test_pool(assignment: TrainingAssignment) -> list[int]:
+    from app.contests.models import Question
+
+    course = db.session.get(Course, assignment.course_id)
+    codes = set(course.competences or [])
+    for lesson in course.lessons:
+        codes.update(lesson.competences or [])
+    rows = db.session.execute(
+        select(Question.id, Question.competence_code, Question.correct).where(Question.active)
+    ).all()
+    single = [(qid, code) for qid, code, correct in rows if len(correct or []) == 1]
+    pool = [qid for qid, code in single if code in codes]
+    return pool or [qid for qid, _c in single]
+
+
+def start_test(enrollment: TrainingEnrollment, rng=None) -> TrainingTestAttempt:
+    """Draw the assignment's number of questions (course competences first) into a new attempt."""
+    assignment = enrollment.assignment
+    if not assignment.has_test:
+        raise TrainingError(_("This training has no final test."))
+    if enrollment.course_completed_at is None:
+        raise TrainingError(_("Complete every lesson of the course before the final test."))
+    pool = _test_pool(assignment)
+    if not pool:
+        raise TrainingError(_("No questions are available for this test yet."))
+    rng = rng or random.SystemRandom()
+    attempt = TrainingTestAttempt(
+        enrollment_id=enrollment.id, question_ids=rng.sample(pool, min(assignment.test_questions, len(pool)))
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def submit_test(attempt: TrainingTestAttempt, answers: dict[int, int | None]) -> TrainingTestAttempt:
+    """Score an attempt (percent right), mark the test passed at the pass mark, record evidence."""
+    from app.competency.evidence import record_evidence
+    from app.contests.models import Question
+    from app.training import certificates
+
+    if attempt.submitted_at is not None:
+        raise TrainingError(_("This attempt was already submitted."))
+    enrollment = db.session.get(TrainingEnrollment, attempt.enrollment_id)
+    questions = db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids))).all()
+    right = 0
+    for q in questions:
+        ok = answers.get(q.id) is not None and [answers[q.id]] == list(q.correct or [])
+        right += ok
+        record_evidence(
+            enrollment.user_id,
+            [q.competence_code],
+            "practice",
+            f"training-test:{q.id}",
+            ok,
+            float(q.difficulty or 1),
+        )
+    attempt.score = round(100 * right / len(questions)) if questions else 0
+    attempt.submitted_at = utcnow()
+    attempt.passed = attempt.score >= (enrollment.assignment.pass_mark or 100)
+    if attempt.passed and enrollment.test_passed_at is None:
+        enrollment.test_passed_at = attempt.submitted_at
+        _maybe_complete(enrollment)
+        if enrollment.completed_at is not None:
+            certificates.issue_certificate(enrollment)
+    return attempt
+
+
+def enrollment_for(user: User, assignment_id: int) -> TrainingEnrollment | None:
+    return db.session.scalar(
+        select(TrainingEnrollment).where(
+            and_(TrainingEnrollment.user_id == user.id, TrainingEnrollment.assignment_id == assignment_id)
+        )
+    )
