@@ -7,15 +7,21 @@ export FLASK_APP := wsgi.py
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup run test test-sqlite test-postgres lint translations-extract translations-update db-check bench clean
+.PHONY: setup setup-dev run test checks test-sqlite test-postgres lint typecheck contracts translations-extract translations-update db-check bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
+# The app's own requirements (what production installs).
 $(VENV)/.requirements: requirements.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	cp requirements.txt $@
+
+# Test and development tools, on top.
+$(VENV)/.requirements-dev: requirements-dev.txt $(VENV)/.requirements
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	cp requirements-dev.txt $@
 
 app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po $(VENV)/.requirements
 	$(BIN)/pybabel compile --use-fuzzy -f -d app/translations -l $*
@@ -25,24 +31,36 @@ translations: app/translations/vi/LC_MESSAGES/messages.mo app/translations/en/LC
 setup: $(VENV)/.requirements translations
 	mkdir -p instance
 
+setup-dev: setup $(VENV)/.requirements-dev
+
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-# The suite runs twice: on SQLite without Redis, then on PostgreSQL with Redis.
-test: setup
+# The static checks first (ruff, mypy, the import contracts), then the suite twice: on SQLite
+# without Redis, then on PostgreSQL with Redis.
+test: setup-dev
+	$(MAKE) --no-print-directory checks
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite:
+checks: lint contracts  # typecheck joins once mypy app is clean
+
+test-sqlite: setup-dev
 	TEST_DATABASE_URL= TEST_REDIS_URL= $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-test-postgres:
+test-postgres: setup-dev
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check app tests bench config.py
+
+typecheck: setup-dev
+	$(BIN)/mypy app
+
+contracts: setup-dev
+	$(BIN)/lint-imports
 
 db-check: setup
 	$(BIN)/flask db check
@@ -53,7 +71,7 @@ translations-extract: $(VENV)/.requirements
 translations-update: translations-extract
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
-bench: setup
+bench: setup-dev
 	$(BIN)/python -m bench.run_all
 
 clean:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, PasswordField, StringField, SubmitField
+from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 LOGIN_HELP = _l("Mobile number (10 digits) or e-mail")
@@ -56,3 +56,13 @@ class ProfileForm(FlaskForm):
                                  description=_l("For officials: the agency you work for"))
     position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
     submit = SubmitField(_l("Save"))
+
+
+class GrantForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[("helper", _l("Community digital helper")),
+                                            ("organizer", _l("Organizer")),
+                                            ("manager", _l("Manager")),
+                                            ("admin", _l("Administrator"))])
+    locality_code = StringField(_l("Locality code"), validators=[DataRequired(), Length(max=20)],
+                                description=_l("The role covers this unit and everything below it."))
+    submit = SubmitField(_l("Grant"))

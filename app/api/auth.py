@@ -13,9 +13,9 @@ from sqlalchemy import bindparam, select
 
 from app.accounts.models import ApiToken, User
 from app.accounts.tokens import READ_CACHE, read_key, remember_read, token_hash
-from app.api.errors import api_error
 from app.core.cache import cached
 from app.core.database import get_redis, read_scalar
+from app.core.errors import api_error
 from app.core.extensions import db
 from app.core.types import utcnow
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import jsonify
 
 from app.api import bp
-from app.api.errors import api_error
 from app.core.database import database_state, redis_state
+from app.core.errors import api_error
 from app.core.types import TZ, utcnow
 from app.localities import service as localities
 

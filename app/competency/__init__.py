@@ -17,7 +17,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp, url_prefix="/insights")
     add_nav_link(app, "insights.me", _l("My digital skills"))
     add_staff_link(app, "insights.index", _l("Dashboards"), ("manager", "organizer"))
-    add_staff_link(app, "insights.placements", _l("People to place after reorganization"), ("manager",))
     app.cli.add_command(reports_cli)
     app.cli.add_command(competency_cli)
     add_demo_seeder(app, seed_competency_demo)

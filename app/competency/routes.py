@@ -26,7 +26,6 @@ from app.competency import levels as competency
 from app.competency.framework import get_framework
 from app.core.extensions import db
 from app.core.tabular import write_csv, write_xlsx
-from app.localities import reorganize
 from app.localities import service as localities
 from app.localities.models import Locality, LocalityHistory
 
@@ -285,29 +284,6 @@ def placement_test():
     questions = competency.draw_placement()
     session["placement"] = [q.id for q in questions]
     return render_template("insights/placement.html", questions=questions)
-
-
-# --- people of split units waiting to be placed (after a reorganization) --------------------------
-
-
-@bp.route("/placements", methods=["GET", "POST"])
-@role_required("manager")
-def placements():
-    if request.method == "POST":
-        pending_id = request.form.get("placement", type=int)
-        target_id = request.form.get("locality", type=int)
-        target = db.session.get(Locality, target_id) if target_id else None
-        ensure_in_scope(target, "manager")
-        try:
-            reorganize.place_person(pending_id, target, current_user)
-        except reorganize.ReorganizeError as exc:
-            flash(str(exc), "error")
-            return redirect(url_for("insights.placements"))
-        db.session.commit()
-        flash(_("Placed."), "success")
-        return redirect(url_for("insights.placements"))
-    pending = reorganize.pending_in_scope(current_user)
-    return render_template("insights/placements.html", pending=pending)
 
 
 def warm_charts(app, codes: list[str], kinds: tuple[str, ...] = ("bars", "heatmap", "trend")) -> int:

@@ -1,18 +1,24 @@
-"""Error pages in the person's language; JSON for the API."""
+"""Error pages in the person's language; JSON errors for the API (``api_error``)."""
 from __future__ import annotations
 
 import logging
 import time
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app.api.errors import api_error
 from app.core.extensions import db, limiter
 
 bp = Blueprint("errors", __name__)
+
+
+def api_error(status: int, message: str, **extra) -> Response:
+    """A JSON error response of the API: ``{"error": {"status": ..., "message": ...}}``."""
+    response = jsonify({"error": {"status": status, "message": message, **extra}})
+    response.status_code = status
+    return response
 
 log = logging.getLogger("congdanso.errors")
 

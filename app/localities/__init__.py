@@ -6,8 +6,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.core.cli import add_demo_seeder
-    from app.localities import cli, demo
+    from flask_babel import lazy_gettext as _l
 
+    from app.core.cli import add_demo_seeder
+    from app.core.templating import add_staff_link
+    from app.localities import cli, demo, routes
+
+    app.register_blueprint(routes.bp)
+    add_staff_link(app, "localities.placements", _l("People to place after reorganization"), ("manager",))
     app.cli.add_command(cli.localities_cli)
     add_demo_seeder(app, demo.seed_demo_tree)

@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from app.core.templating import add_nav_link, add_staff_link
-    from app.training import routes, verify
+    from app.training.routes import pages, verify
 
     app.config.setdefault("VERIFY_RATE_LIMIT", "30 per minute")
-    app.register_blueprint(routes.bp, url_prefix="/training")
+    app.register_blueprint(pages.bp, url_prefix="/training")
     app.register_blueprint(verify.verify_bp)
     add_nav_link(app, "training.mine", _l("My training"))
     add_staff_link(app, "training.assignments", _l("Required training"), ("organizer", "manager"))

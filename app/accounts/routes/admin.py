@@ -1,4 +1,4 @@
-"""Administration: the locality tree, people, roles and bulk imports."""
+"""Administration of people: accounts, roles over parts of the tree, the officials' import."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -8,13 +8,14 @@ from sqlalchemy import func, select
 
 from app.accounts import officials
 from app.accounts import service as accounts
-from app.accounts.admin_forms import GrantForm, TableUploadForm
+from app.accounts.forms import GrantForm
 from app.accounts.models import User
 from app.accounts.scope import ensure_in_scope, in_scope, role_required, scope_filter
 from app.core import audit
 from app.core.extensions import db
-from app.core.tabular import TableError, read_table, write_csv
+from app.core.tabular import write_csv
 from app.core.text import fold
+from app.core.views import import_page
 from app.localities import service as localities
 from app.localities.models import Locality
 
@@ -29,52 +30,6 @@ PAGE_SIZE = 50
 def index():
     grants = list(current_user.grants)
     return render_template("admin/index.html", grants=grants)
-
-
-@bp.get("/localities")
-@bp.get("/localities/<code>")
-@role_required(*STAFF)
-def locality_tree(code: str | None = None):
-    """A unit in the staff member's area with its child units and how many people live in each."""
-    unit = None
-    if code is not None:
-        unit = localities.get_by_code(code[:20])
-        if unit is None:
-            abort(404)
-        ensure_in_scope(unit, *STAFF)
-        kids = localities.children(unit)
-        chain = localities.ancestors(unit)
-    else:
-        kids = db.session.scalars(
-            select(Locality).where(scope_filter(current_user, STAFF, Locality.path))
-            .where(Locality.depth == select(func.min(Locality.depth)).where(
-                scope_filter(current_user, STAFF, Locality.path)).scalar_subquery())
-            .order_by(Locality.name)
-        ).all()
-        chain = []
-    counts = people_counts([k.path for k in kids])
-    return render_template("admin/localities.html", unit=unit, kids=kids, chain=chain, counts=counts)
-
-
-def people_counts(paths: list[str]) -> dict[str, int]:
-    """People registered in each subtree, one grouped SQL query."""
-    if not paths:
-        return {}
-    result = {}
-    for path in paths:
-        result[path] = 0
-    rows = db.session.execute(
-        select(Locality.path, func.count(User.id))
-        .join(User, User.locality_id == Locality.id)
-        .where(localities.any_subtree_clause(Locality.path, paths))
-        .group_by(Locality.path)
-    ).all()
-    for path, count in rows:
-        for root in paths:
-            if path.startswith(root):
-                result[root] += count
-                break
-    return result
 
 
 @bp.get("/users")
@@ -150,54 +105,11 @@ def revoke_role(user_id: int, grant_id: int):
     return redirect(url_for("admin.user_roles", user_id=person.id))
 
 
-def _upload_table(form: TableUploadForm, columns: list[str]):
-    upload = form.file.data
-    try:
-        return read_table(upload.stream.read(), upload.filename or "", columns), None
-    except TableError as exc:
-        return None, str(exc)
-
-
-def _import_page(title: str, columns: list[str], optional: list[str], run, action: str, object_type: str,
-                 template_url: str | None = None):
-    """The upload → validate every row → write or report cycle shared by the import pages.
-
-    ``run(table)`` performs the import in the current transaction and returns its ImportReport;
-    nothing is committed unless every row is good.
-    """
-    form = TableUploadForm()
-    report, error = None, None
-    if form.validate_on_submit():
-        table, error = _upload_table(form, columns)
-        if table is not None:
-            report = run(table)
-            if report.ok:
-                audit.record(current_user, action, object_type, None,
-                             created=report.created, updated=report.updated)
-                db.session.commit()
-                flash(_("Import finished: %(c)s created, %(u)s updated.", c=report.created,
-                        u=report.updated), "success")
-            else:
-                db.session.rollback()
-    failed = request.method == "POST" and (error or form.errors or (report and not report.ok))
-    return render_template("admin/import.html", form=form, report=report, error=error, title=title,
-                           columns=columns, optional=optional,
-                           template_url=template_url), 400 if failed else 200
-
-
-@bp.route("/localities/import", methods=["GET", "POST"])
-@role_required("admin")
-def import_localities():
-    """Upload the locality list (code,name,type,parent_code); all rows checked before writing."""
-    return _import_page(_("Import localities"), localities.IMPORT_COLUMNS, localities.OPTIONAL_COLUMNS,
-                        localities.import_localities, "import_localities", "locality")
-
-
 @bp.route("/officials/import", methods=["GET", "POST"])
 @role_required("organizer")
 def import_officials():
     """Upload officials (phone, name, locality, unit, position); all rows checked first."""
-    return _import_page(_("Import officials"), officials.OFFICIAL_COLUMNS, officials.OPTIONAL_COLUMNS,
+    return import_page(_("Import officials"), officials.OFFICIAL_COLUMNS, officials.OPTIONAL_COLUMNS,
                         lambda table: officials.import_officials(table, current_user),
                         "import_officials", "user", url_for("admin.officials_template"))
 

@@ -8,7 +8,7 @@ from app.accounts import service as accounts
 from app.accounts.tokens import issue_token, remember_read, revoke_tokens
 from app.api import bp
 from app.api.auth import bearer_digest, token_user_id
-from app.api.errors import api_error
+from app.core.errors import api_error
 from app.core.extensions import db, limiter
 from app.core.types import aware
 

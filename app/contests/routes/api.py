@@ -12,10 +12,10 @@ from sqlalchemy.orm import joinedload
 from app.accounts.models import ApiToken, User
 from app.api import bp
 from app.api.auth import bearer_digest, token_params, token_required, token_user_id, valid_token
-from app.api.errors import api_error
 from app.contests import attempts, boards
 from app.contests import service as contest_service
 from app.contests.models import ContestAttempt, ContestRound
+from app.core.errors import api_error
 from app.core.extensions import db, limiter
 from app.core.types import utcnow
 from app.localities.service import get_by_code

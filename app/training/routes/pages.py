@@ -21,7 +21,7 @@ from app.training import service as training
 from app.training.forms import AssignmentForm, RevokeForm
 from app.training.models import Certificate, TrainingAssignment, TrainingTestAttempt
 
-bp = Blueprint("training", __name__, template_folder="templates")
+bp = Blueprint("training", __name__, template_folder="../templates")
 
 EXPORTS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
