@@ -128,11 +128,11 @@ def application(environ, start_response):
         attempt = SimpleNamespace(questions=row.questions, round=round_)
         if row.status != "open":
             return _reply(start_response, "200 OK", {"id": row.id, "status": row.status})
-        if now > attempts.aware(row.deadline) + timedelta(seconds=round_.grace_seconds):
+        if now > row.deadline + timedelta(seconds=round_.grace_seconds):
             return _reply(start_response, "409 CONFLICT", {"error": "late"})
         answers = {**row.answers, **attempts.clean_answers(attempt, data.get("answers") or {})}
         score, results = attempts.grade(attempt, answers)
-        duration = max(int((now - attempts.aware(row.started_at)).total_seconds() * 1000), 0)
+        duration = max(int((now - row.started_at).total_seconds() * 1000), 0)
         live = tuple(ranking.live_criteria(round_.criteria))
         params = {
             **evidence_params(
@@ -147,7 +147,7 @@ def application(environ, start_response):
             "duration_ms": duration, "submitted_day": now.astimezone(attempts.TZ).date(),
             "prediction": data.get("prediction"), "attempt_id": row.id, "round_id": round_.id,
             "contest_id": round_.contest_id, "all_correct": score == len(results),
-            "submitted_s": int((now - attempts.aware(round_.opens_at)).total_seconds()),
+            "submitted_s": int((now - round_.opens_at).total_seconds()),
         }
         close = _closes.get(live)
         if close is None:

@@ -5,12 +5,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.core.extensions import db
-from app.core.types import utcnow
+from app.core.extensions import Model, db
+from app.core.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.localities.models import Locality
@@ -22,7 +22,7 @@ GRANTED_ROLES = ("helper", "organizer", "manager", "admin")
 KINDS = ("citizen", "official")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
@@ -54,8 +54,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     locale: Mapped[str | None] = mapped_column(String(5))
     is_demo: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Loaded on use: the current user is read on every request and rarely needs these.
     locality: Mapped[Locality | None] = relationship()
@@ -99,7 +99,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.login}>"
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     """A role held over a locality subtree (``locality_id`` NULL means everywhere, admins only)."""
 
     __tablename__ = "role_grants"
@@ -115,13 +115,13 @@ class RoleGrant(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20))
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id"), index=True)
-    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
     locality: Mapped[Locality | None] = relationship(lazy="joined")
 
 
-class WorkplaceUnit(db.Model):
+class WorkplaceUnit(Model):
     """An agency where officials work (UBND xã, Sở TT&TT, ...), located in a locality."""
 
     __tablename__ = "workplace_units"
@@ -141,7 +141,7 @@ class WorkplaceUnit(db.Model):
     locality: Mapped[Locality] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only the SHA-256 of the token is stored."""
 
     __tablename__ = "api_tokens"
@@ -149,8 +149,8 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -24,8 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.extensions import db
-from app.core.types import utcnow
+from app.core.extensions import Model, db
+from app.core.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     pass
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
 EVIDENCE_SOURCES = ("lesson", "lesson_check", "practice", "contest", "placement")
 
 
-class Evidence(db.Model):
+class Evidence(Model):
     """One observation that a person showed (or failed to show) a competence.
 
     One row per (person, source, reference, competence): doing the same thing again updates it.
@@ -61,13 +60,13 @@ class Evidence(db.Model):
     ref: Mapped[str] = mapped_column(String(120))
     success: Mapped[bool] = mapped_column(default=True)
     difficulty: Mapped[float] = mapped_column(Float, default=1.0)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # --- levels computed from evidence (app.competency.levels) -------------------------------------
 
 
-class CompetenceLevel(db.Model):
+class CompetenceLevel(Model):
     """A person's current level (0 = not assessed yet, 1–8) in one competence, cached from evidence."""
 
     __tablename__ = "competence_levels"
@@ -77,10 +76,10 @@ class CompetenceLevel(db.Model):
     competence_code: Mapped[str] = mapped_column(String(10), primary_key=True)
     area_code: Mapped[str] = mapped_column(String(10))
     level: Mapped[int] = mapped_column(SmallInteger, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PersonLevel(db.Model):
+class PersonLevel(Model):
     """A person's overall "digital citizen" level (0–8), cached from their competence levels."""
 
     __tablename__ = "person_levels"
@@ -88,7 +87,7 @@ class PersonLevel(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     level: Mapped[int] = mapped_column(SmallInteger, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 # --- pre-aggregated report figures (app.competency.reports) ---------------------------------------
@@ -133,16 +132,16 @@ STAT_FIGURES = (
 )
 
 
-class LocalityStat(_StatColumns, db.Model):
+class LocalityStat(_StatColumns, Model):
     __tablename__ = "locality_stats"
 
     locality_id: Mapped[int] = mapped_column(
         ForeignKey("localities.id", ondelete="CASCADE"), primary_key=True
     )
-    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LocalityAreaStat(db.Model):
+class LocalityAreaStat(Model):
     """People with a level in a competence area and the sum of their area levels (mean = sum/people)."""
 
     __tablename__ = "locality_area_stats"
@@ -155,7 +154,7 @@ class LocalityAreaStat(db.Model):
     level_sum: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class LocalityWeekStat(db.Model):
+class LocalityWeekStat(Model):
     """Activity per ISO week (``week_start`` is the Monday, Asia/Ho_Chi_Minh)."""
 
     __tablename__ = "locality_week_stats"
@@ -169,19 +168,19 @@ class LocalityWeekStat(db.Model):
     assisted_sessions: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ReportRefresh(db.Model):
+class ReportRefresh(Model):
     """When figures were last recomputed (incremental refreshes start from the last one)."""
 
     __tablename__ = "report_refreshes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     localities: Mapped[int] = mapped_column(Integer, default=0)
     full: Mapped[bool] = mapped_column(default=True)
 
 
-class LocalityStatArchive(_StatColumns, db.Model):
+class LocalityStatArchive(_StatColumns, Model):
     __tablename__ = "locality_stats_archive"
 
     valid_until: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -190,7 +189,7 @@ class LocalityStatArchive(_StatColumns, db.Model):
     )
 
 
-class LocalityAreaStatArchive(db.Model):
+class LocalityAreaStatArchive(Model):
     __tablename__ = "locality_area_stats_archive"
 
     valid_until: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -202,7 +201,7 @@ class LocalityAreaStatArchive(db.Model):
     level_sum: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class LocalityWeekStatArchive(db.Model):
+class LocalityWeekStatArchive(Model):
     __tablename__ = "locality_week_stats_archive"
 
     valid_until: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -23,7 +23,7 @@ from app.contests.boards import get_board, tally_source, tally_upsert
 from app.contests.models import ContestAttempt, ContestBestResult, ContestEntry, ContestRound, Question
 from app.core.database import dialect_insert, execute_compiled
 from app.core.extensions import db
-from app.core.types import TZ, aware, utcnow
+from app.core.types import TZ, utcnow
 from app.localities.models import Locality
 
 PRACTICE_MINUTES = 60
@@ -73,7 +73,7 @@ def start_attempt(round_: ContestRound, user_id: int, now: datetime | None = Non
     mine = [row.ContestAttempt for row in rows if row.ContestAttempt is not None]
     current = next((a for a in mine if a.status == "open"), None)
     if current is not None:
-        if now <= aware(current.deadline) + timedelta(seconds=round_.grace_seconds):
+        if now <= current.deadline + timedelta(seconds=round_.grace_seconds):
             return current
         expire_attempt(current, now)
     used = len(mine)
@@ -83,7 +83,7 @@ def start_attempt(round_: ContestRound, user_id: int, now: datetime | None = Non
     draw = _with_keys(bank_service.draw_questions(pool, round_.draw.get("mix"), round_.question_count), pool)
     if not draw:
         raise AttemptError(_("This round has no questions yet."), "empty")
-    deadline = min(now + timedelta(seconds=round_.time_limit_seconds), aware(round_.closes_at))
+    deadline = min(now + timedelta(seconds=round_.time_limit_seconds), round_.closes_at)
     attempt = ContestAttempt(
         round_id=round_.id,
         user_id=user_id,
@@ -196,7 +196,7 @@ def clean_answers(attempt: ContestAttempt, raw: dict) -> dict[str, list[int]]:
 
 def _within_time(attempt: ContestAttempt, now: datetime) -> bool:
     grace = attempt.round.grace_seconds if attempt.round else 0
-    return now <= aware(attempt.deadline) + timedelta(seconds=grace)
+    return now <= attempt.deadline + timedelta(seconds=grace)
 
 
 def save_answers(
@@ -311,7 +311,7 @@ def close_attempt(
             round_id=round_.id,
             contest_id=round_.contest_id,
             all_correct=score == len(results),
-            submitted_s=int((at - aware(round_.opens_at)).total_seconds()),
+            submitted_s=int((at - round_.opens_at).total_seconds()),
         )
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
@@ -446,15 +446,15 @@ def submit_attempt(
     answers = {**attempt.answers, **clean_answers(attempt, raw_answers or {})}
     if prediction is not None and (prediction < 0 or prediction > 10_000_000):
         raise AttemptError(_("The prediction must be a whole number of at least 0."), "prediction")
-    duration = int((now - aware(attempt.started_at)).total_seconds() * 1000)
+    duration = int((now - attempt.started_at).total_seconds() * 1000)
     close_attempt(attempt, answers, "submitted", now, max(duration, 0), prediction)
     return attempt
 
 
 def expire_attempt(attempt: ContestAttempt, now: datetime | None = None) -> None:
     """Close an attempt whose time ran out, graded with its saved answers at the deadline."""
-    deadline = aware(attempt.deadline)
-    duration = int((deadline - aware(attempt.started_at)).total_seconds() * 1000)
+    deadline = attempt.deadline
+    duration = int((deadline - attempt.started_at).total_seconds() * 1000)
     close_attempt(attempt, dict(attempt.answers), "expired", deadline, duration, attempt.prediction)
 
 
@@ -488,4 +488,4 @@ def can_review(attempt: ContestAttempt, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if attempt.round_id is None:
         return attempt.status != "open"
-    return attempt.round.review_after_close and now >= aware(attempt.round.closes_at)
+    return attempt.round.review_after_close and now >= attempt.round.closes_at

@@ -107,7 +107,7 @@ def _generate(contest: Contest, rounds: list[ContestRound], rng: random.Random) 
 
 
 def _generated_attempt(round_: ContestRound, user_id: int, ability: float, rng: random.Random) -> None:
-    opens, closes = attempts.aware(round_.opens_at), min(attempts.aware(round_.closes_at), utcnow())
+    opens, closes = round_.opens_at, min(round_.closes_at, utcnow())
     started = opens + (closes - opens - timedelta(minutes=20)) * rng.random()
     pool = bank_service.eligible_questions(round_.draw["banks"])
     draw = bank_service.draw_questions(pool, round_.draw.get("mix"), round_.question_count, rng)

@@ -26,7 +26,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -37,8 +36,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.extensions import db
-from app.core.types import aware, binary_string, utcnow
+from app.core.extensions import Model
+from app.core.types import UTCDateTime, binary_string, utcnow
 
 if TYPE_CHECKING:
     from app.accounts.models import User, WorkplaceUnit
@@ -51,7 +50,7 @@ DEFAULT_CRITERIA = ["score", "prediction", "duration", "submitted"]
 ATTEMPT_STATUSES = ("open", "submitted", "expired", "void")
 
 
-class QuestionBank(db.Model):
+class QuestionBank(Model):
     """A named set of questions (``slug`` is the file name in quizzes/ or the imported bank name)."""
 
     __tablename__ = "question_banks"
@@ -61,10 +60,10 @@ class QuestionBank(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(20), default="file")  # file | import
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Question(db.Model):
+class Question(Model):
     """One multiple-choice question; ``key`` is its id inside the bank (stable across re-imports)."""
 
     __tablename__ = "questions"
@@ -89,7 +88,7 @@ class Question(db.Model):
     bank: Mapped[QuestionBank] = relationship(lazy="joined")
 
 
-class Contest(db.Model):
+class Contest(Model):
     """A contest open to the people living in ``eligibility``'s subtree, ranked per group."""
 
     __tablename__ = "contests"
@@ -103,7 +102,7 @@ class Contest(db.Model):
     published: Mapped[bool] = mapped_column(default=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     eligibility: Mapped[Locality] = relationship(lazy="joined")
     rounds: Mapped[list[ContestRound]] = relationship(
@@ -111,7 +110,7 @@ class Contest(db.Model):
     )
 
 
-class ContestRound(db.Model):
+class ContestRound(Model):
     """A timed round; see ``app.contests.ranking`` for what ``criteria`` mean.
 
     ``draw`` is ``{"banks": [slug...], "tags": [...], "mix": {"1": n, "2": n, "3": n}}``: the
@@ -132,8 +131,8 @@ class ContestRound(db.Model):
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200), default="")
-    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     question_count: Mapped[int] = mapped_column(Integer, default=10)
     draw: Mapped[dict] = mapped_column(JSON, default=dict)
     time_limit_seconds: Mapped[int] = mapped_column(Integer, default=900)
@@ -143,20 +142,20 @@ class ContestRound(db.Model):
     prizes: Mapped[list] = mapped_column(JSON, default=list)
     criteria: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_CRITERIA))
     review_after_close: Mapped[bool] = mapped_column(default=True)
-    finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The true number of all-correct participants, known at finalize (the prediction's answer).
     all_correct_count: Mapped[int | None] = mapped_column(Integer)
 
     contest: Mapped[Contest] = relationship(back_populates="rounds", lazy="joined")
 
     def is_open(self, now: datetime) -> bool:
-        return aware(self.opens_at) <= now < aware(self.closes_at)
+        return self.opens_at <= now < self.closes_at
 
     def is_closed(self, now: datetime) -> bool:
-        return now >= aware(self.closes_at)
+        return now >= self.closes_at
 
 
-class ContestEntry(db.Model):
+class ContestEntry(Model):
     """A person's registration to a contest (one per person and contest)."""
 
     __tablename__ = "contest_entries"
@@ -174,8 +173,8 @@ class ContestEntry(db.Model):
     birth_year: Mapped[int | None] = mapped_column(SmallInteger)
     locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
     workplace_unit_id: Mapped[int | None] = mapped_column(ForeignKey("workplace_units.id"), index=True)
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(String(300))
 
     user: Mapped[User] = relationship(lazy="joined")
@@ -183,7 +182,7 @@ class ContestEntry(db.Model):
     workplace_unit: Mapped[WorkplaceUnit | None] = relationship(lazy="joined")
 
 
-class ContestAttempt(db.Model):
+class ContestAttempt(Model):
     """One try at a round (``round_id`` NULL for practice).
 
     ``number`` counts a person's attempts in a round; the unique constraint on
@@ -206,9 +205,9 @@ class ContestAttempt(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(10), default="open")
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_day: Mapped[date | None] = mapped_column(Date)  # Asia/Ho_Chi_Minh date, for tallies
     questions: Mapped[list] = mapped_column(JSON)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -220,7 +219,7 @@ class ContestAttempt(db.Model):
     round: Mapped[ContestRound | None] = relationship(lazy="joined")
 
 
-class ContestBestResult(db.Model):
+class ContestBestResult(Model):
     """The best submitted attempt of one participant in one round (the system of record of boards).
 
     ``submitted_s`` is seconds from the round's opening to the submit and ``duration_ms`` the
@@ -249,7 +248,7 @@ class ContestBestResult(db.Model):
     all_correct: Mapped[bool] = mapped_column(default=False)
     duration_ms: Mapped[int] = mapped_column(Integer)
     submitted_s: Mapped[int] = mapped_column(Integer)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     prediction: Mapped[int | None] = mapped_column(Integer)
     voided: Mapped[bool] = mapped_column(default=False)
     # The score this row held before its last improvement (NULL when it was just inserted): the
@@ -259,7 +258,7 @@ class ContestBestResult(db.Model):
     entry: Mapped[ContestEntry] = relationship(lazy="joined")
 
 
-class ContestLocalityTally(db.Model):
+class ContestLocalityTally(Model):
     """Participants and the sum of their best scores per round, group and the participants' own
     locality (a village or a commune), kept in step with ``contest_best_results`` in the same
     transaction (``contest_attempts.close_attempt``, ``contests.void_entry``) and rebuilt from it by
@@ -287,7 +286,7 @@ class ContestLocalityTally(db.Model):
 FINAL_RANK_PARTITION = re.compile(r"^contest_final_ranks_r\d+_t\d+$")
 
 
-class ContestFinalRank(db.Model):
+class ContestFinalRank(Model):
     """The frozen final ranking of a round: one narrow row per ranked participant and group.
 
     Written only by ``finalize_round`` (one INSERT ... SELECT ROW_NUMBER() per group) and trimmed

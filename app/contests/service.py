@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User, WorkplaceUnit
 from app.accounts.service import find_or_create_unit
 from app.contests import ranking
-from app.contests.attempts import aware, expire_overdue
+from app.contests.attempts import expire_overdue
 from app.contests.boards import get_board, rebuild_boards, remove_from_tallies
 from app.contests.models import (
     CONTEST_GROUPS,
@@ -201,16 +201,11 @@ def save_round(
     for key in ROUND_FIELDS:
         old = getattr(round_, key)
         new = values.get(key, old)
-        if isinstance(old, datetime):
-            old = aware(old)
         if old != new:
             changes[key] = [_plain(old), _plain(new)]
             setattr(round_, key, new)
-    running = (
-        aware(round_.opens_at) <= now
-        if "opens_at" not in changes
-        else aware(datetime.fromisoformat(changes["opens_at"][0])) <= now
-    )
+    opened_at = datetime.fromisoformat(changes["opens_at"][0]) if "opens_at" in changes else round_.opens_at
+    running = opened_at <= now
     if changes:
         audit.record(
             actor,

@@ -1,6 +1,8 @@
 """Extension objects, created unbound so models and services never import the app package."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,6 +27,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. At run time Flask-SQLAlchemy builds ``db.Model`` from ``Base`` (adding
+# table names, the session and the bind key); to the type checker it is ``Base`` itself, so the
+# models are typed as SQLAlchemy 2 declarative classes (``Mapped[...]`` columns).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String
+from sqlalchemy import DateTime, Dialect, String, TypeDecorator
 from sqlalchemy.dialects import postgresql
 
 # Every date and time a person sees is in Vietnam's time zone; the database stores UTC.
@@ -25,8 +26,24 @@ def binary_string(length: int) -> String:
     return String(length).with_variant(postgresql.VARCHAR(length, collation="C"), "postgresql")
 
 
-def aware(value: datetime | None) -> datetime | None:
-    """Datetimes read back from SQLite are naive UTC; make them aware."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+class _SQLiteUTCDateTime(TypeDecorator[datetime]):
+    """SQLite has no time zones: store the UTC wall time, read it back aware (UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+# The one column type of every date-time: ``timestamptz`` on PostgreSQL (whose driver returns
+# aware datetimes, with no per-row Python work), UTC wall time on SQLite read back aware. Every
+# datetime a model loads is therefore timezone-aware, whatever the database.
+UTCDateTime = DateTime(timezone=True).with_variant(_SQLiteUTCDateTime(), "sqlite")

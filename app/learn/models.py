@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -33,8 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.extensions import db
-from app.core.types import utcnow
+from app.core.extensions import Model
+from app.core.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.accounts.models import User
@@ -45,7 +44,7 @@ LESSON_KINDS = ("video", "steps")
 STATUSES = ("draft", "published")
 
 
-class MediaFile(db.Model):
+class MediaFile(Model):
     """A stored media file (image, video, captions, audio) under ``UPLOAD_DIR/<token>``.
 
     ``token`` is random and is the only name that reaches the filesystem; ``filename`` is the
@@ -66,10 +65,10 @@ class MediaFile(db.Model):
     content_type: Mapped[str] = mapped_column(String(60))
     filename: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Course(db.Model):
+class Course(Model):
     """A course: an ordered set of lessons for an audience (citizen, official or all)."""
 
     __tablename__ = "courses"
@@ -89,14 +88,14 @@ class Course(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="published")
     # Accent-free lower-case title and summary (app.core.text.fold) for searching.
     search_text: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="course", cascade="all, delete-orphan", order_by="Lesson.position",
     )
 
 
-class Lesson(db.Model):
+class Lesson(Model):
     """A short lesson: a video (with captions and poster) or a series of steps.
 
     The slug is unique within its course; the URL is ``/learn/<course>/<lesson>``.
@@ -126,7 +125,7 @@ class Lesson(db.Model):
     captions_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id"))
     poster_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id"))
     search_text: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="lessons")
     steps: Mapped[list[Step]] = relationship(
@@ -146,7 +145,7 @@ class Lesson(db.Model):
         return self.status == "published" and self.course.status == "published"
 
 
-class Step(db.Model):
+class Step(Model):
     """One screen of a lesson: a title, an instruction (Markdown), an image, a tip or warning,
     optional narration audio, and optionally a check question or a rehearsal form.
 
@@ -180,7 +179,7 @@ class Step(db.Model):
     audio: Mapped[MediaFile | None] = relationship(foreign_keys=[audio_id], lazy="joined")
 
 
-class LessonProgress(db.Model):
+class LessonProgress(Model):
     """A learner's state in one lesson.
 
     ``user_id`` is the learner; ``completed_at`` is set once, when every required step is done;
@@ -197,9 +196,9 @@ class LessonProgress(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_step_key: Mapped[str | None] = mapped_column(String(60))
     assisted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -207,7 +206,7 @@ class LessonProgress(db.Model):
     lesson: Mapped[Lesson] = relationship()
 
 
-class StepProgress(db.Model):
+class StepProgress(Model):
     """One step (by key) a learner has done, when, and with which helper beside them (if any)."""
 
     __tablename__ = "step_progress"
@@ -220,12 +219,12 @@ class StepProgress(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
     step_key: Mapped[str] = mapped_column(String(60))
-    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     assisted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
 
-class AssistedSession(db.Model):
+class AssistedSession(Model):
     """A helper guiding a citizen through lessons ("cầm tay chỉ việc").
 
     ``locality_id`` is the citizen's unit when the session started (the helper's scope was checked
@@ -242,8 +241,8 @@ class AssistedSession(db.Model):
     helper_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id"), index=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     helper: Mapped[User] = relationship(foreign_keys=[helper_id])
     citizen: Mapped[User] = relationship(foreign_keys=[citizen_id])

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.extensions import db
-from app.core.types import binary_string
+from app.core.extensions import Model
+from app.core.types import UTCDateTime, binary_string
 
 if TYPE_CHECKING:
     from app.accounts.models import User
@@ -51,7 +51,7 @@ def place_label(kind: str, name: str, parent_kind: str | None = None, parent_nam
     return label
 
 
-class Locality(db.Model):
+class Locality(Model):
     """One administrative unit.
 
     ``path`` is the materialized path of codes from the root, e.g. ``/70/689/25432/``; every subtree
@@ -104,7 +104,7 @@ class Locality(db.Model):
 # --- the tree as it was before a reorganization, and people waiting to be placed (app.localities.reorganize)
 
 
-class LocalityHistory(db.Model):
+class LocalityHistory(Model):
     """The tree as it was before the reorganization of ``valid_until`` (one row per unit)."""
 
     __tablename__ = "locality_history"
@@ -126,7 +126,7 @@ class LocalityHistory(db.Model):
         return f"{self.type} {self.name}"
 
 
-class PendingPlacement(db.Model):
+class PendingPlacement(Model):
     """A person of a split unit waiting for a manager of one of the new units to place them."""
 
     __tablename__ = "pending_placements"
@@ -138,14 +138,14 @@ class PendingPlacement(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     old_locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id"))
     effective_on: Mapped[date] = mapped_column(Date)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     old_locality: Mapped[Locality] = relationship(lazy="joined")
 
 
-class PlacementCandidate(db.Model):
+class PlacementCandidate(Model):
     """One new unit a pending person may be placed in (lets managers' scope filter by path in SQL)."""
 
     __tablename__ = "placement_candidates"

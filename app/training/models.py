@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     SmallInteger,
     String,
@@ -17,8 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.extensions import db
-from app.core.types import utcnow
+from app.core.extensions import Model
+from app.core.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.accounts.models import User, WorkplaceUnit
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     from app.localities.models import Locality
 
 
-class TrainingAssignment(db.Model):
+class TrainingAssignment(Model):
     """A course that a target group must complete by a due date, optionally with a final test.
 
     The target group is everyone whose home unit is inside ``locality_id``'s subtree and who matches
@@ -57,7 +56,7 @@ class TrainingAssignment(db.Model):
     test_questions: Mapped[int] = mapped_column(SmallInteger, default=0)
     pass_mark: Mapped[int | None] = mapped_column(SmallInteger)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     locality: Mapped[Locality] = relationship(lazy="joined")
     workplace_unit: Mapped[WorkplaceUnit | None] = relationship(lazy="joined")
@@ -68,7 +67,7 @@ class TrainingAssignment(db.Model):
         return self.test_questions > 0
 
 
-class TrainingEnrollment(db.Model):
+class TrainingEnrollment(Model):
     """One person who must complete one assignment; timestamps record their progress."""
 
     __tablename__ = "training_enrollments"
@@ -81,16 +80,16 @@ class TrainingEnrollment(db.Model):
         ForeignKey("training_assignments.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    course_completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    test_passed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    course_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    test_passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     assignment: Mapped[TrainingAssignment] = relationship(lazy="joined")
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class TrainingTestAttempt(db.Model):
+class TrainingTestAttempt(Model):
     """A final-test attempt: the drawn question ids, the answers and the score (percent)."""
 
     __tablename__ = "training_test_attempts"
@@ -101,13 +100,13 @@ class TrainingTestAttempt(db.Model):
         ForeignKey("training_enrollments.id", ondelete="CASCADE"), index=True
     )
     question_ids: Mapped[list] = mapped_column(JSON, default=list)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[int | None] = mapped_column(SmallInteger)
     passed: Mapped[bool] = mapped_column(default=False)
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """A certificate of completed training, verifiable at ``/verify/<code>`` until revoked.
 
     ``code`` is 128 random bits (url-safe); it is the only way to reach the public page.
@@ -127,8 +126,8 @@ class Certificate(db.Model):
     )
     course_title: Mapped[str] = mapped_column(String(200))
     full_name: Mapped[str] = mapped_column(String(120))
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(300))
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -183,9 +183,7 @@ def _maybe_complete(e: TrainingEnrollment) -> None:
         return
     if e.assignment.has_test:
         if e.test_passed_at is not None:
-            e.completed_at = max(
-                e.course_completed_at, e.test_passed_at, key=lambda d: d.replace(tzinfo=None)
-            )
+            e.completed_at = max(e.course_completed_at, e.test_passed_at)
     else:
         e.completed_at = e.course_completed_at
 

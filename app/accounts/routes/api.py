@@ -10,7 +10,6 @@ from app.api import bp
 from app.api.auth import bearer_digest, token_user_id
 from app.core.errors import api_error
 from app.core.extensions import db, limiter
-from app.core.types import aware
 
 
 @bp.post("/auth/token")
@@ -28,7 +27,7 @@ def auth_token():
     db.session.commit()
     remember_read(row.token_hash, user.id)  # a new token is valid: its first board read needs no SQL
     return jsonify(
-        {"token": token, "token_type": "Bearer", "expires_at": aware(row.expires_at).isoformat()}
+        {"token": token, "token_type": "Bearer", "expires_at": row.expires_at.isoformat()}
     ), 201
 
 

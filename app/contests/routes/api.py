@@ -30,8 +30,8 @@ def _round_json(r) -> dict:
     return {
         "number": r.number,
         "title": r.title,
-        "opens_at": attempts.aware(r.opens_at).isoformat(),
-        "closes_at": attempts.aware(r.closes_at).isoformat(),
+        "opens_at": r.opens_at.isoformat(),
+        "closes_at": r.closes_at.isoformat(),
         "questions": r.question_count,
         "time_limit_seconds": r.time_limit_seconds,
         "attempts_allowed": r.attempts_allowed,
@@ -68,8 +68,8 @@ def _attempt_json(attempt: ContestAttempt) -> dict:
         "id": attempt.id,
         "status": attempt.status,
         "number": attempt.number,
-        "started_at": attempts.aware(attempt.started_at).isoformat(),
-        "deadline": attempts.aware(attempt.deadline).isoformat(),
+        "started_at": attempt.started_at.isoformat(),
+        "deadline": attempt.deadline.isoformat(),
         "questions": [
             {"id": q["id"], "text": q["text"], "multiple": q["multiple"], "options": q["options"]}
             for q in attempts.attempt_questions(attempt)

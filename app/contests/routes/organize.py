@@ -48,11 +48,12 @@ def _round(round_id: int) -> ContestRound:
 
 
 def _local(value: datetime) -> datetime:
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    """A stored time as the naive local time a ``datetime-local`` field shows."""
     return value.astimezone(TZ).replace(tzinfo=None)
 
 
 def _utc(value: datetime) -> datetime:
+    """A ``datetime-local`` field's naive local time as an aware UTC time."""
     return value.replace(tzinfo=TZ).astimezone(UTC)
 
 

@@ -213,7 +213,7 @@ def take(attempt_id: int):
         "contests/take.html",
         attempt=attempt,
         questions=attempts.attempt_questions(attempt),
-        deadline=attempts.aware(attempt.deadline),
+        deadline=attempt.deadline,
         now=utcnow(),
     )
 
