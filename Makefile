@@ -45,7 +45,7 @@ test: setup-dev
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-checks: lint contracts  # typecheck joins once mypy app is clean
+checks: lint typecheck contracts
 
 test-sqlite: setup-dev
 	TEST_DATABASE_URL= TEST_REDIS_URL= $(BIN)/python -m pytest -q $(PYTEST_ARGS)

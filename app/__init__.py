@@ -38,9 +38,9 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
-        return chosen
+        return str(chosen)
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
+        return str(current_user.locale)
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -81,7 +81,7 @@ class User(UserMixin, Model):
         self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
 
     # --- roles -----------------------------------------------------------------------------
     @property

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts import service as accounts
-from app.accounts.models import User
+from app.accounts.models import User, WorkplaceUnit
 from app.accounts.scope import in_scope
 from app.core.extensions import db
 from app.core.tabular import ImportReport, Table
@@ -110,7 +110,7 @@ def import_officials(table: Table, importer: User,
     existing = {
         u.phone: u for u in db.session.scalars(select(User).where(User.phone.in_([r["phone"] for r in clean])))
     }
-    units: dict[tuple[int, str], object] = {}
+    units: dict[tuple[int, str], WorkplaceUnit] = {}
     for r in clean:
         key = (r["locality"].id, r["unit"])
         if key not in units:

@@ -58,10 +58,11 @@ def in_scope(user: User, roles: Iterable[str], locality: Locality | None) -> boo
     return any(locality.path.startswith(p) for p in paths)
 
 
-def ensure_in_scope(locality: Locality | None, *roles: str) -> None:
-    """Abort with 404 when the current user may not see ``locality`` with ``roles``."""
-    if not in_scope(current_user, roles, locality):
+def ensure_in_scope(locality: Locality | None, *roles: str) -> Locality:
+    """Abort with 404 when the current user may not see ``locality`` with ``roles``; else return it."""
+    if locality is None or not in_scope(current_user, roles, locality):
         abort(404)
+    return locality
 
 
 def role_required(*roles: str) -> Callable:
@@ -82,7 +83,7 @@ def role_required(*roles: str) -> Callable:
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.required_roles = tuple(roles)
+        wrapped.required_roles = tuple(roles)  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

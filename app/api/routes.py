@@ -1,6 +1,8 @@
 """JSON API v1 (documented in docs/api.md)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify
 
 from app.api import bp
@@ -13,7 +15,7 @@ from app.localities import service as localities
 @bp.get("/health")
 def health():
     """State of the database and, when configured, of Redis; 503 when something is down."""
-    state = {"database": database_state()}
+    state: dict[str, Any] = {"database": database_state()}
     redis = redis_state()
     if redis is not None:
         state["redis"] = redis

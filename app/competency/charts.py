@@ -26,17 +26,19 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.typing import RcKeyType  # noqa: E402
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 ACCENT = "#1f5fa8"
 PALETTE = ("#1f5fa8", "#c0392b", "#1e8449", "#b9770e", "#6c3483", "#117a65")
 # SVG text stays text (smaller, faster, selectable and readable by screen readers) instead of paths.
-SVG_RC = {"svg.fonttype": "none"}
+SVG_RC: dict[RcKeyType, Any] = {"svg.fonttype": "none"}
 ANNOTATE_CELLS = 150
 
 
@@ -51,7 +53,7 @@ def _save(fig: Figure, fmt: str, alt: str, tight: bool = True) -> Chart:
     if fmt not in FORMATS:
         raise ValueError(f"unknown chart format {fmt}")
     out = io.BytesIO()
-    with matplotlib.rc_context(SVG_RC if fmt == "svg" else {}):
+    with matplotlib.rc_context(SVG_RC if fmt == "svg" else None):
         fig.savefig(
             out,
             format=fmt,
@@ -170,7 +172,7 @@ def cached(kind: str):
             key = cache_key(kind, fmt, payload)
             return cached_or_drawn(key, fmt, payload["alt"], lambda: fn(*args, **kwargs))
 
-        inner.uncached = fn
+        inner.uncached = fn  # type: ignore[attr-defined]
         return inner
 
     return wrap

@@ -38,7 +38,7 @@ def refresh_cmd(full: bool, warm: bool | None) -> None:
 
         codes = list(db.session.scalars(select(Locality.code).where(
             Locality.depth <= 1, Locality.dissolved_on.is_(None))))
-        drawn = warm_charts(current_app._get_current_object(), codes)
+        drawn = warm_charts(current_app._get_current_object(), codes)  # type: ignore[attr-defined]
         click.echo(f"Charts drawn ahead for {len(codes)} provinces and districts: {drawn}.")
 
 
@@ -65,6 +65,7 @@ def load_framework_cmd(file: str, check_only: bool, allow_unknown: bool, target:
             click.echo(f"  {error}", err=True)
         raise click.ClickException(f"{len(result.errors)} problems in {file}; nothing was installed.")
     fw = result.framework
+    assert fw is not None  # a valid file has a framework
     competences = sum(len(a.competences) for a in fw.areas)
     click.echo(f"{file}: framework {fw.slug!r}, {len(fw.areas)} areas, {competences} competences, "
                f"levels 1–8 in {len(framework.LEVEL_GROUPS)} groups: valid.")

@@ -124,7 +124,7 @@ def _training(province: Locality, now: datetime) -> bool:
         TrainingEnrollment.assignment_id == assignment.id, TrainingEnrollment.user_id == official.id))
     if enrollment is None or enrollment.completed_at is not None:
         return changed
-    lessons = _published_lessons(db.session.get(Course, assignment.course_id))
+    lessons = _published_lessons(assignment.course)
     done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
         LessonProgress.user_id == official.id, LessonProgress.completed_at.is_not(None))))
     finished = now - timedelta(days=3)

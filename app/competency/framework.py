@@ -190,9 +190,9 @@ def check_framework_text(text: str, name: str) -> FrameworkCheck:
         check.error(root, "missing 'groups' (foundation, intermediate, advanced, specialised)")
     elif check.mapping(groups, "groups"):
         present = {k.value for k, _v in groups.value}
-        for group in LEVEL_GROUPS:
-            if group not in present:
-                check.error(groups, f"groups: missing {group!r}")
+        for name in LEVEL_GROUPS:
+            if name not in present:
+                check.error(groups, f"groups: missing {name!r}")
         for key_node, value_node in groups.value:
             if key_node.value not in LEVEL_GROUPS:
                 check.error(key_node, f"groups: unknown group {key_node.value!r} "

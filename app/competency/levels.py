@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from app.competency.evidence import record_evidence
 from app.competency.framework import Framework, get_framework
@@ -113,7 +113,7 @@ def compute_profile(user_id: int) -> Profile:
         select(Evidence.competence_code, Evidence.source, Evidence.success, Evidence.difficulty).where(
             Evidence.user_id == user_id
         )
-    ).all()
+    ).tuples().all()
     return levels_from_evidence(rows, get_framework())
 
 
@@ -138,7 +138,8 @@ def refresh_levels(user_ids: Iterable[int]) -> int:
             rows[user_id].append((code, source, success, difficulty))
         db.session.execute(delete(CompetenceLevel).where(CompetenceLevel.user_id.in_(chunk)))
         db.session.execute(delete(PersonLevel).where(PersonLevel.user_id.in_(chunk)))
-        level_rows, person_rows = [], []
+        level_rows: list[dict] = []
+        person_rows: list[dict] = []
         for user_id in chunk:
             profile = levels_from_evidence(rows.get(user_id, ()), framework)
             level_rows.extend(
@@ -154,8 +155,8 @@ def refresh_levels(user_ids: Iterable[int]) -> int:
             )
             person_rows.append({"user_id": user_id, "level": profile.overall, "updated_at": now})
         if level_rows:
-            db.session.execute(CompetenceLevel.__table__.insert(), level_rows)
-        db.session.execute(PersonLevel.__table__.insert(), person_rows)
+            db.session.execute(insert(CompetenceLevel), level_rows)
+        db.session.execute(insert(PersonLevel), person_rows)
     return len(ids)
 
 
@@ -194,7 +195,7 @@ def suggest_lessons(user_id: int, levels: dict[str, int], limit: int = SUGGESTIO
         .where(Lesson.status == "published", Course.status == "published")
         .order_by(Course.position, Lesson.position)
     )
-    ranked = []
+    ranked: list[tuple] = []
     for lesson in lessons:
         codes = [c for c in (lesson.competences or []) if c in levels]
         if lesson.id in done or not codes:

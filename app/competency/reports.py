@@ -247,7 +247,7 @@ def changed_localities(since: datetime) -> list[int]:
             )
         )
     )
-    return sorted(ids)
+    return sorted(i for i in ids if i is not None)
 
 
 def refresh_reports(
@@ -266,12 +266,12 @@ def refresh_reports(
         .order_by(ReportRefresh.started_at.desc())
         .limit(1)
     )
-    full = full or last is None
+    since = None if full or last is None else last.started_at
+    full = since is None
     run = ReportRefresh(full=full)
     db.session.add(run)
-    since = None if full else last.started_at
     people = competency.people_with_new_evidence(since)
-    locality_ids = None if full else changed_localities(since)
+    locality_ids = [] if since is None else changed_localities(since)
     steps = (len(people) + CHUNK - 1) // CHUNK + (1 if full else (len(locality_ids) + CHUNK - 1) // CHUNK)
     if total:
         total(steps)

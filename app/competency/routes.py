@@ -69,7 +69,7 @@ def _unit(code: str, scoped: bool = True):
     """
     locality = localities.get_by_code(code)
     if scoped:
-        ensure_in_scope(locality, *LEADERS)
+        locality = ensure_in_scope(locality, *LEADERS)
     elif locality is None:
         abort(404)
     on = _parse_on()

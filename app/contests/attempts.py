@@ -9,7 +9,7 @@ server while a round is open (``attempt_questions`` hides it unless ``reveal``).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import Boolean, DateTime, Integer, and_, bindparam, exists, null, select, true, update
@@ -142,7 +142,7 @@ def start_practice(
     return attempt
 
 
-def _questions(attempt: ContestAttempt) -> dict[int, object]:
+def _questions(attempt: ContestAttempt) -> dict[int, Any]:
     """The attempt's questions as rows of what a page shows (no ORM objects, no bank)."""
     ids = [item["id"] for item in attempt.questions]
     query = select(Question.id, Question.text, Question.options, Question.correct, Question.explanation)
@@ -210,7 +210,7 @@ def save_answers(
         expire_attempt(attempt, now)
         raise AttemptError(_("Time is up: your saved answers were kept."), "late")
     merged = {**attempt.answers, **clean_answers(attempt, raw)}
-    values = {"answers": merged}
+    values: dict[str, Any] = {"answers": merged}
     if prediction is not None and 0 <= prediction <= 10_000_000:
         values["prediction"] = prediction
     db.session.execute(
@@ -332,14 +332,14 @@ def close_attempt(
                 if best is not None:
                     execute_compiled(
                         "locality-tally", lambda dialect: tally_upsert(dialect, tally_source()),
-                        {**best._asdict(), "round_id": round_.id},
+                        {**best._asdict(), "round_id": attempt.round_id},
                     )
     if not closed:
         db.session.refresh(attempt)
         return False
     for key, value in values.items():
         set_committed_value(attempt, key, value)
-    if best is not None and not best.voided:
+    if round_ is not None and best is not None and not best.voided:
         get_board().record(round_, best)
     return True
 
@@ -486,6 +486,7 @@ def expire_overdue(round_: ContestRound, now: datetime | None = None, limit: int
 def can_review(attempt: ContestAttempt, now: datetime | None = None) -> bool:
     """Answers and explanations show for a closed practice, or after the round closes (if allowed)."""
     now = now or utcnow()
-    if attempt.round_id is None:
+    round_ = attempt.round
+    if round_ is None:
         return attempt.status != "open"
-    return attempt.round.review_after_close and now >= attempt.round.closes_at
+    return round_.review_after_close and now >= round_.closes_at

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -160,7 +161,9 @@ def parse_bank_file(path: Path) -> tuple[str, list[QuestionData]]:
     if not SLUG_RE.match(path.stem):
         raise BankError([f"{name}:1: the file name must be a slug (a-z, 0-9, -)"])
     codes = known_codes()
-    errors, out, seen = [], [], {}
+    errors: list[str] = []
+    out: list[QuestionData] = []
+    seen: dict[str, int] = {}
     for raw in data["questions"]:
         if not isinstance(raw, dict):
             errors.append(f"{name}: a question must be a mapping")
@@ -373,7 +376,7 @@ def forget_question_pools() -> None:
 
 
 def draw_questions(
-    pool: list[Question] | list[PoolQuestion], mix: dict[str, int] | None, count: int,
+    pool: Sequence[Question | PoolQuestion], mix: dict[str, int] | None, count: int,
     rng: random.Random | None = None,
 ) -> list[dict]:
     """Draw questions at random (``mix`` = how many per difficulty) with a shuffled option order.
@@ -382,7 +385,7 @@ def draw_questions(
     questions of a difficulty the rest is filled from the other difficulties.
     """
     rng = rng or random.SystemRandom()
-    chosen: list[Question] = []
+    chosen: list[Question | PoolQuestion] = []
     if mix:
         for level, n in sorted(mix.items()):
             group = [q for q in pool if q.difficulty == int(level) and q not in chosen]

@@ -10,6 +10,7 @@ improvement replaces a score) and rebuilt from SQL by ``flask contests rebuild-b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
@@ -521,7 +522,7 @@ def locality_board(round_: ContestRound, parent: Locality, grp: str | None = Non
             .group_by(prefix)
         ):
             tallies[path.decode() if isinstance(path, bytes) else path] = (int(n or 0), total)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for loc in kids:
         n, total = tallies.get(loc.path, (0, None))
         avg = (total / n) if n and total is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -35,7 +36,7 @@ def _round(ref: str) -> ContestRound:
 def load_banks_cmd(directory: str | None) -> None:
     """Validate every quizzes/*.yml, then load them all (nothing is written if one is wrong)."""
     try:
-        result = bank_service.load_bank_files(directory)
+        result = bank_service.load_bank_files(Path(directory) if directory else None)
     except bank_service.BankError as exc:
         for error in exc.errors:
             click.echo(f"  {error}", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -85,6 +86,7 @@ def _generate(contest: Contest, rounds: list[ContestRound], rng: random.Random) 
         db.session.flush()
         unit = None
         if official:
+            assert village.parent_id is not None  # villages of the demo tree have a commune
             commune = communes[village.parent_id]
             unit = find_or_create_unit(f"UBND {commune.type.lower()} {commune.name}", commune, 20)
         entry = ContestEntry(
@@ -163,7 +165,7 @@ def seed_contest_demo() -> None:
         published=True,
         is_demo=True,
     )
-    common = {
+    common: dict[str, Any] = {
         "draw": {"banks": ["chuyen-doi-so"], "tags": [], "mix": {"1": 12, "2": 12, "3": 6}},
         "question_count": 30,
         "time_limit_seconds": 900,

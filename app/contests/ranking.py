@@ -23,7 +23,7 @@ members are the zero-padded user ids, which Redis orders like the final user-id 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, and_, case, cast, func, or_
+from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, or_
 
 from app.contests.models import RANKING_CRITERIA, ContestBestResult
 
@@ -102,7 +102,9 @@ def final_order_by(criteria: list[str], actual: int, model=ContestBestResult) ->
             error = _clamp(func.abs(model.prediction - actual), MAX_PREDICTION_ERROR)
             value = case((model.prediction.is_(None), 1 << 24), else_=error)
         parts.append((cast(value, BigInteger), FINAL_BITS[name]))
-    keys, key, used = [], None, 0
+    keys: list[ColumnElement[int]] = []
+    key: ColumnElement[int] | None = None
+    used = 0
     for value, bits in parts:
         if key is not None and used + bits > 62:
             keys.append(key)

@@ -139,7 +139,7 @@ def save_contest(contest: Contest | None, actor: User, **values) -> Contest:
         raise ContestError(_("Choose at least one audience group."), "groups")
     values["groups"] = groups
     created = contest is None
-    if created:
+    if contest is None:
         contest = Contest(created_by_id=actor.id)
         db.session.add(contest)
     for key, value in values.items():
@@ -288,7 +288,7 @@ def void_entry(entry: ContestEntry, actor: User, reason: str) -> None:
         .returning(R.round_id, R.grp, R.locality_id, R.score)
         .execution_options(synchronize_session=False)
     ).all()
-    remove_from_tallies(removed)
+    remove_from_tallies(list(removed))
     # A finalized round keeps the others' ranks (a gap where the voided person was) and loses
     # the voided person's rank and prize.
     db.session.execute(

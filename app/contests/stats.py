@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, distinct, func, select
@@ -34,7 +35,7 @@ def round_counters(round_: ContestRound) -> dict:
             select(ContestAttempt.status, func.count(ContestAttempt.id))
             .where(ContestAttempt.round_id == round_.id)
             .group_by(ContestAttempt.status)
-        ).all()
+        ).tuples().all()
     )
     registered = (
         db.session.scalar(
@@ -75,7 +76,8 @@ def daily_tally(round_: ContestRound, by: str = "locality", parent: Locality | N
             ContestEntry.voided_at.is_(None),
         )
     )
-    rows, days = [], set()
+    rows: list[dict[str, Any]] = []
+    days: set[date] = set()
     if by == "unit":
         query = (
             base.add_columns(ContestEntry.workplace_unit_id)
@@ -104,13 +106,13 @@ def daily_tally(round_: ContestRound, by: str = "locality", parent: Locality | N
         for child in db.session.scalars(
             select(Locality).where(Locality.parent_id == parent.id).order_by(Locality.name)
         ):
-            counts = dict(
-                db.session.execute(
-                    join.where(subtree_clause(Locality.path, child.path)).group_by(
-                        ContestAttempt.submitted_day
-                    )
-                ).all()
-            )
+            counts = {
+                day: n
+                for day, n in db.session.execute(
+                    join.where(subtree_clause(Locality.path, child.path)).group_by(ContestAttempt.submitted_day)
+                ).tuples()
+                if day is not None
+            }
             days.update(counts)
             rows.append({"label": child.label, "headcount": child.headcount, "counts": counts})
     for row in rows:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import logging
 import select
 import time
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import create_engine, event
@@ -80,16 +82,14 @@ def init_app(app: Flask) -> None:
                                                        socket_timeout=2, socket_connect_timeout=2)
 
 
-_compiled: dict[tuple[str, object], object] = {}
+_compiled: dict[tuple[str, object], Any] = {}
 
 
-def dialect_insert(dialect: str):
+def dialect_insert(dialect: str) -> Callable[..., Any]:
     """The ``insert`` of PostgreSQL or SQLite, the two with ``ON CONFLICT`` (upserts)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def execute_compiled(key: object, build, params, column_keys: list[str] | None = None):

@@ -20,7 +20,7 @@ class JsonFormatter(logging.Formatter):
         if has_request_context():
             entry["method"] = request.method
             entry["path"] = request.path
-            entry["ip"] = request.remote_addr
+            entry["ip"] = request.remote_addr or ""
             user_id = getattr(g, "log_user_id", None)
             if user_id:
                 entry["user"] = user_id

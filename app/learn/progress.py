@@ -136,8 +136,9 @@ def mark_done(user_id: int, lesson: Lesson, key: str, helper_id: int | None = No
         try:
             with db.session.begin_nested():
                 db.session.add(progress)
-        except IntegrityError:
-            progress = lesson_progress(user_id, lesson)
+        except IntegrityError:  # created by a request racing this one: use that row
+            progress = db.session.scalars(select(LessonProgress).where(
+                LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id)).one()
     progress.updated_at = now
     progress.last_step_key = key
     if progress.completed_at is None and done_keys(user_id, lesson) >= set(lesson.required_keys):
@@ -220,7 +221,7 @@ def course_progress(user_id: int | None, courses: list[Course]) -> dict[int, tup
             .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
             .where(LessonProgress.user_id == user_id, LessonProgress.completed_at.is_not(None),
                    Lesson.status == "published", Lesson.course_id.in_(totals))
-            .group_by(Lesson.course_id)).all()
+            .group_by(Lesson.course_id)).tuples().all()
         done.update(dict(rows))
     return {cid: (done[cid], totals[cid]) for cid in totals}
 

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -103,7 +104,7 @@ def load_plan(new_list: str | Path, mapping: str | Path) -> Plan:
         raise ReorganizeError(str(exc)) from exc
 
 
-def _existing() -> dict[str, tuple]:
+def _existing() -> dict[str, Any]:
     return {
         r.code: r
         for r in db.session.execute(
@@ -202,13 +203,13 @@ def validate_plan(plan: Plan, on: date) -> ImportReport:
                     _("mapping: %(code)s is split; give a share on every line or none", code=old),
                     "share",
                 )
-            elif abs(sum(shares) - 1) > 0.01:
+            elif abs(sum(s for s in shares if s is not None) - 1) > 0.01:
                 report.add(
                     lines_of[old][0],
                     _(
                         "mapping: the shares of %(code)s add up to %(sum)s, not 1",
                         code=old,
-                        sum=round(sum(shares), 3),
+                        sum=round(sum(s for s in shares if s is not None), 3),
                     ),
                     "share",
                 )
@@ -221,7 +222,7 @@ def validate_plan(plan: Plan, on: date) -> ImportReport:
                     select(User.locality_id, func.count())
                     .where(User.locality_id.in_([existing[c].id for c in closing]))
                     .group_by(User.locality_id)
-                ).all()
+                ).tuples().all()
             )
             if closing
             else {}
@@ -241,7 +242,7 @@ def validate_plan(plan: Plan, on: date) -> ImportReport:
     return report
 
 
-def _closing(plan: Plan, existing: dict) -> set[str]:
+def _closing(plan: Plan, existing: dict[str, Any]) -> set[str]:
     """Codes of the active units of the reorganized levels that are absent from the new list."""
     if not plan.targets:
         return set()
@@ -284,7 +285,7 @@ def apply_plan(plan: Plan, on: date, progress: Callable[[int], None] | None = No
         db.session.execute(insert(Locality), inserts)
     summary.kept, summary.created = len(kept_updates), len(inserts)
     tick(1)
-    ids = dict(db.session.execute(select(Locality.code, Locality.id)).all())
+    ids = dict(db.session.execute(select(Locality.code, Locality.id)).tuples().all())
     id_to_code = {v: k for k, v in ids.items()}
     # Parent of every unit that lives on, by code; closed units keep their old parent and path.
     parent: dict[str, str | None] = {}
@@ -335,9 +336,9 @@ def apply_plan(plan: Plan, on: date, progress: Callable[[int], None] | None = No
                 "id": ids[code],
                 "path": path_of(code),
                 "depth": path_of(code).count("/") - 2,
-                "parent_id": ids[parent[code]] if parent[code] else None,
+                "parent_id": ids[parent_code] if parent_code else None,
             }
-            for code in parent
+            for code, parent_code in parent.items()
         ],
     )
     refresh_path_copies([ids[code] for code in parent])
@@ -365,7 +366,7 @@ def _move_people(plan: Plan, closing: set[str], ids: dict[str, int], on: date) -
                 select(User.locality_id, func.count())
                 .where(User.locality_id.in_([p["old"] for p in single]))
                 .group_by(User.locality_id)
-            ).all()
+            ).tuples().all()
         )
         moved = sum(counts.values())
         stmt = (
@@ -386,7 +387,7 @@ def _move_people(plan: Plan, closing: set[str], ids: dict[str, int], on: date) -
         if all(share is not None for _n, share in rows):
             start, cumulative = 0, 0.0
             for index, (new, share) in enumerate(rows):
-                cumulative += share
+                cumulative += share or 0.0
                 end = len(people) if index == len(rows) - 1 else round(cumulative * len(people))
                 chunk = people[start:end]
                 if chunk:

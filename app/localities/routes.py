@@ -34,12 +34,12 @@ def tree(code: str | None = None):
         kids = localities.children(unit)
         chain = localities.ancestors(unit)
     else:
-        kids = db.session.scalars(
+        kids = list(db.session.scalars(
             select(Locality).where(scope_filter(current_user, STAFF, Locality.path))
             .where(Locality.depth == select(func.min(Locality.depth)).where(
                 scope_filter(current_user, STAFF, Locality.path)).scalar_subquery())
             .order_by(Locality.name)
-        ).all()
+        ))
         chain = []
     counts = people_counts([k.path for k in kids])
     return render_template("localities/tree.html", unit=unit, kids=kids, chain=chain, counts=counts)
@@ -83,8 +83,7 @@ def placements():
     if request.method == "POST":
         pending_id = request.form.get("placement", type=int)
         target_id = request.form.get("locality", type=int)
-        target = db.session.get(Locality, target_id) if target_id else None
-        ensure_in_scope(target, "manager")
+        target = ensure_in_scope(db.session.get(Locality, target_id) if target_id else None, "manager")
         try:
             reorganize.place_person(pending_id, target, current_user)
         except reorganize.ReorganizeError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, insert, or_, select, update
@@ -131,7 +132,7 @@ def _int_or_error(report: ImportReport, line: int, column: str, raw: str) -> int
 def validate_locality_rows(table: Table) -> tuple[ImportReport, dict[str, dict]]:
     """Check every row of a locality table; returns the report and the clean rows by code."""
     report = ImportReport(rows=len(table.rows))
-    clean: dict[str, dict] = {}
+    clean: dict[str, dict[str, Any]] = {}
     lines: dict[str, int] = {}
     for line, row in table.rows:
         code = row.get("code", "")
@@ -175,15 +176,15 @@ def validate_locality_rows(table: Table) -> tuple[ImportReport, dict[str, dict]]
             "headcount": _int_or_error(report, line, "headcount", row.get("headcount", "")),
             "dissolved_on": dissolved, "line": line,
         }
-    existing = dict(db.session.execute(select(Locality.code, Locality.parent_id)).all())
-    id_to_code = dict(db.session.execute(select(Locality.id, Locality.code)).all())
+    existing = dict(db.session.execute(select(Locality.code, Locality.parent_id)).tuples().all())
+    id_to_code = dict(db.session.execute(select(Locality.id, Locality.code)).tuples().all())
     parent_of: dict[str, str | None] = {
         code: id_to_code.get(pid) if pid else None for code, pid in existing.items()
     }
-    for code, row in clean.items():
-        parent = row["parent_code"]
+    for code, unit in clean.items():
+        parent = unit["parent_code"]
         if parent and parent not in clean and parent not in existing:
-            report.add(row["line"], _("unknown parent code %(code)s", code=parent), "parent_code")
+            report.add(unit["line"], _("unknown parent code %(code)s", code=parent), "parent_code")
         parent_of[code] = parent
     # Cycle check over the tree as it would be after the import.
     state: dict[str, int] = {}

@@ -17,7 +17,6 @@ from app.accounts.models import User
 from app.accounts.scope import in_scope
 from app.core.extensions import db
 from app.core.types import utcnow
-from app.learn.models import Course
 from app.training.models import Certificate, TrainingEnrollment
 
 FONT_CANDIDATES = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),)
@@ -43,8 +42,8 @@ def issue_certificate(enrollment: TrainingEnrollment) -> Certificate:
         return existing
     if enrollment.completed_at is None:
         raise CertificateError("the training is not completed")
-    course = db.session.get(Course, enrollment.assignment.course_id)
-    user = db.session.get(User, enrollment.user_id)
+    course = enrollment.assignment.course
+    user = enrollment.user
     cert = Certificate(
         code=new_code(),
         user_id=user.id,

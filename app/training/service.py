@@ -274,7 +274,7 @@ def my_assignments(user: User, today: date) -> list[Row]:
 def _test_pool(assignment: TrainingAssignment) -> list[int]:
     from app.contests.models import Question
 
-    course = db.session.get(Course, assignment.course_id)
+    course = assignment.course
     codes = set(course.competences or [])
     for lesson in course.lessons:
         codes.update(lesson.competences or [])
@@ -313,7 +313,7 @@ def submit_test(attempt: TrainingTestAttempt, answers: dict[int, int | None]) ->
 
     if attempt.submitted_at is not None:
         raise TrainingError(_("This attempt was already submitted."))
-    enrollment = db.session.get(TrainingEnrollment, attempt.enrollment_id)
+    enrollment = db.session.get_one(TrainingEnrollment, attempt.enrollment_id)
     questions = db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids))).all()
     right = 0
     for q in questions:

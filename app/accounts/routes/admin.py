@@ -93,7 +93,7 @@ def user_roles(user_id: int):
 def revoke_role(user_id: int, grant_id: int):
     person = db.session.get(User, user_id)
     grant = next((g for g in person.grants if g.id == grant_id), None) if person else None
-    if grant is None:
+    if person is None or grant is None:
         abort(404)
     if not current_user.has_role("admin") and (grant.role != "helper" or not in_scope(
             current_user, ("manager",), grant.locality)):

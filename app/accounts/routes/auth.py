@@ -166,7 +166,7 @@ def profile():
     picker = read_picker(default=user.locality)
     if request.method == "POST" and not picker.drilling:
         valid = form.validate() and not picker.error and picker.selected is not None
-        if valid:
+        if valid and picker.selected is not None:
             user.full_name = " ".join(form.full_name.data.split())
             user.search_name = fold(user.full_name)
             user.birth_year = form.birth_year.data

@@ -98,8 +98,11 @@ def api_start(slug: str, number: int):
     contest, round_ = _lookup(slug, number)
     if round_ is None:
         return api_error(404, "Unknown contest or round.")
+    user_id = token_user_id()
+    if user_id is None:  # token_required has checked it; keeps the type checker informed
+        return api_error(401, "A valid bearer token is required.")
     try:
-        attempt = attempts.start_attempt(round_, token_user_id())
+        attempt = attempts.start_attempt(round_, user_id)
     except attempts.AttemptError as exc:
         db.session.commit()
         return api_error(
@@ -182,8 +185,8 @@ def api_save(attempt: ContestAttempt | None):
     if attempt is None:
         return api_error(404, "Unknown attempt.")
     answers, prediction, error = _answers_payload()
-    if error:
-        return api_error(400, error)
+    if error is not None or answers is None:
+        return api_error(400, error or "")
     try:
         attempts.save_answers(attempt, answers, prediction=prediction)
     except attempts.AttemptError as exc:

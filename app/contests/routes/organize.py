@@ -31,8 +31,8 @@ bp = Blueprint("organize", __name__, template_folder="../templates")
 ROLES = ("organizer",)
 
 
-def _contest(contest_id: int) -> Contest:
-    contest = db.session.get(Contest, contest_id)
+def _contest(contest_id: int | None) -> Contest:
+    contest = db.session.get(Contest, contest_id) if contest_id is not None else None
     if contest is None:
         abort(404)
     ensure_in_scope(contest.eligibility, *ROLES)

@@ -22,8 +22,8 @@ from app.learn.routes import bp
 ORGANIZER = ("organizer",)
 
 
-def _get(model, object_id: int):
-    obj = db.session.get(model, object_id)
+def _get(model, object_id: int | None):
+    obj = db.session.get(model, object_id) if object_id is not None else None
     if obj is None:
         abort(404)
     return obj

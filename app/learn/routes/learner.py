@@ -239,7 +239,7 @@ def assist_new():
     form = AssistedCitizenForm()
     form.locality_id.choices = _helper_villages()
     if form.validate_on_submit():
-        locality = db.session.get(Locality, form.locality_id.data)
+        locality = db.get_or_404(Locality, form.locality_id.data)
         try:
             citizen = learning.create_assisted_citizen(current_user, form.full_name.data, locality,
                                                        form.birth_year.data, form.phone.data or None)

@@ -113,8 +113,7 @@ def assignments():
 def new_assignment():
     form = _form()
     if form.validate_on_submit():
-        locality = localities.get_by_code(form.locality_code.data)
-        ensure_in_scope(locality, *training.ASSIGNERS)
+        locality = ensure_in_scope(localities.get_by_code(form.locality_code.data), *training.ASSIGNERS)
         unit = (
             db.session.get(WorkplaceUnit, form.workplace_unit_id.data)
             if form.workplace_unit_id.data
@@ -124,7 +123,7 @@ def new_assignment():
             assignment = training.create_assignment(
                 current_user,
                 title=form.title.data.strip(),
-                course=db.session.get(Course, form.course_id.data),
+                course=db.get_or_404(Course, form.course_id.data),
                 locality=locality,
                 due_on=form.due_on.data,
                 target_role=form.target_role.data or None,
