@@ -496,7 +496,29 @@ def wrk_phase(
             + f"  (all: {machine * 1000 / max(total, 1):.2f} ms; {machine / elapsed:.2f} of "
             + f"{os.cpu_count()} cores busy, {steal / elapsed:.2f} stolen by the hypervisor)"
         )
-    return {"ok": ok, "bad": bad, "total": total, "elapsed": elapsed}
+    result = {"ok": ok, "bad": bad, "total": total, "elapsed": elapsed, "rate": total / elapsed, "p95": p95}
+    RESULTS.setdefault((name, connections), result)
+    return result
+
+
+# Every wrk phase of the run, by (name, connections): the ratios at the end compare each to the
+# trivial endpoint measured in the same run, at the same concurrency (the machine's speed varies
+# 2x between sessions; the ratios much less).
+RESULTS: dict[tuple[str, int], dict] = {}
+
+
+def print_ratios() -> None:
+    """Each phase's throughput and p95 as ratios to the ceiling (GET /api/v1/time) at the same
+    number of connections: throughput ÷ ceiling throughput (higher is better), p95 ÷ ceiling p95
+    (lower is better)."""
+    ceilings = {conn: r for (name, conn), r in RESULTS.items() if name.startswith("ceiling")}
+    log("ratios to the ceiling GET /api/v1/time measured in this run, at the same connections:")
+    for (name, conn), r in RESULTS.items():
+        ceiling = ceilings.get(conn)
+        if name.startswith("ceiling") or ceiling is None:
+            continue
+        log(f"  {name:<34} throughput {r['rate'] / ceiling['rate']:6.3f}   p95 {r['p95'] / ceiling['p95']:7.2f}"
+            f"   ({conn} connections)")
 
 
 def main() -> None:
@@ -643,6 +665,7 @@ def main() -> None:
         took = time.perf_counter() - t0
         log(f"expire abandoned attempts: {expired} in {took:.2f} s ({took * 1000 / max(expired, 1):.2f} ms each)")
         time_finalize(data["round_id"])
+    print_ratios()
     log(f"machine gauge at the end: {machine_gauge():.3f} s")
     log("done")
 
