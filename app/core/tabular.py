@@ -143,26 +143,14 @@ def _read_xlsx(data: bytes) -> Table:
 
 
 def write_xlsx(header: list[str], rows: list[list]) -> bytes:
-    """A one-sheet workbook with a bold header, as bytes."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """A bare workbook (header on line 1): ``app.core.exports.write_rows_xlsx``, for templates."""
+    from app.core.exports import write_rows_xlsx
 
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return write_rows_xlsx(header, rows)
 
 
 def write_csv(header: list[str], rows: list[list]) -> bytes:
-    """CSV with a BOM so that Excel opens Vietnamese text correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """A bare CSV with a BOM: ``app.core.exports.write_rows_csv``, for templates."""
+    from app.core.exports import write_rows_csv
+
+    return write_rows_csv(header, rows)

@@ -61,6 +61,28 @@ def ancestors(locality: Locality) -> list[Locality]:
     return sorted(rows, key=lambda loc: loc.depth)
 
 
+def path_labels(localities: Iterable[Locality]) -> dict[int, str]:
+    """Each unit's name with its parents, nearest first, for tables a department files:
+    "Ấp 2, Xã Tân Tiến, Huyện Bù Đốp" (the root of the tree, the province, is left out; a root is
+    its own label). All the parents of all ``localities`` are read in one query.
+    """
+    units = {loc.id: loc for loc in localities if loc is not None}
+    codes = {c for loc in units.values() for c in loc.path.split("/") if c}
+    by_code = {loc.code: loc for loc in db.session.scalars(select(Locality).where(Locality.code.in_(codes)))} \
+        if codes else {}
+    labels = {}
+    for loc in units.values():
+        chain = [by_code.get(c) for c in loc.path.split("/") if c]
+        names = [p.label for p in reversed(chain) if p is not None and p.depth > 0]
+        labels[loc.id] = ", ".join(names) or loc.label
+    return labels
+
+
+def path_label(locality: Locality | None) -> str:
+    """``path_labels`` of one unit ("" for none)."""
+    return path_labels([locality]).get(locality.id, "") if locality is not None else ""
+
+
 def children(parent: Locality | None, on: date | None = None) -> list[Locality]:
     """Units directly under ``parent`` (roots when None) that still exist on ``on`` (today)."""
     on = on or date.today()
