@@ -35,8 +35,8 @@ OWN_ARG_ENDPOINTS: set[str] = {"insights.radar", "training.export_reminders",
                                # lesson content is province-wide (no locality): organizers edit any course
                                "learn.author_course", "learn.author_lesson", "learn.author_add_step",
                                "learn.author_step", "learn.author_move_step", "learn.author_delete_step",
-                               # question banks are province-wide content, not owned by a locality
-                               "organize.bank", "organize.bank_template"}
+                               # the import template is an example file, the same for everyone
+                               "organize.bank_template"}
 
 
 def _foreign_user(world) -> int:
@@ -73,7 +73,35 @@ def _foreign_contest(world) -> dict:
     return world._foreign_contest
 
 
+def _foreign_bank(world) -> dict:
+    """A question bank owned by district 902 (issue 19, item 4), with one question (created once)."""
+    if getattr(world, "_foreign_bank", None) is None:
+        from app.contests.models import Question, QuestionBank
+        from app.core.extensions import db
+        from app.localities.service import get_by_code
+
+        with world.app.app_context():
+            bank = QuestionBank(slug="foreign-bank", title="Ngân hàng Huyện Hai", source="editor",
+                                owner_locality_id=get_by_code(world.foreign).id)
+            db.session.add(bank)
+            db.session.flush()
+            question = Question(bank_id=bank.id, key="q1", text="Câu hỏi?", options=["A", "B"], correct=[0],
+                                explanation="", competence_code="2.3", difficulty=1, tags=[])
+            db.session.add(question)
+            db.session.commit()
+            world._foreign_bank = {"slug": bank.slug, "question_id": question.id}
+    return world._foreign_bank
+
+
+# Bank pages: every endpoint of the organizer blueprint whose "slug" names a bank.
+BANK_ENDPOINTS = ("organize.bank", "organize.bank_settings", "organize.new_question", "organize.edit_question",
+                  "organize.retire_question", "organize.restore_question", "organize.bank_preview",
+                  "organize.export_bank", "organize.import_into_bank")
+
 ARG_FACTORIES: dict[str, Callable[[Any], Any]] = {
+    **{f"{endpoint}:slug": lambda world: _foreign_bank(world)["slug"] for endpoint in BANK_ENDPOINTS},
+    "question_id": lambda world: _foreign_bank(world)["question_id"],
+    "organize.export_bank:fmt": lambda world: "gift",
     "slug": lambda world: _foreign_contest(world)["slug"],
     "number": lambda world: 1,
     "contest_id": lambda world: _foreign_contest(world)["contest_id"],

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from app.contests.cli import contests_cli
     from app.contests.demo import seed_contest_demo
-    from app.contests.routes import api, organize, participant  # noqa: F401  (api adds to the API blueprint)
+    from app.contests.routes import api, organize, organize_banks, participant  # noqa: F401  (add routes)
     from app.core.cli import add_demo_seeder
     from app.core.templating import add_nav_link, add_staff_link
 

@@ -24,6 +24,7 @@ from app.contests.models import ContestAttempt, ContestBestResult, ContestEntry,
 from app.core.database import dialect_insert, execute_compiled
 from app.core.extensions import db
 from app.core.types import TZ, utcnow
+from app.learn.models import MediaFile
 from app.localities.models import Locality
 
 PRACTICE_MINUTES = 60
@@ -145,7 +146,8 @@ def start_practice(
 def _questions(attempt: ContestAttempt) -> dict[int, Any]:
     """The attempt's questions as rows of what a page shows (no ORM objects, no bank)."""
     ids = [item["id"] for item in attempt.questions]
-    query = select(Question.id, Question.text, Question.options, Question.correct, Question.explanation)
+    query = select(Question.id, Question.text, Question.options, Question.correct, Question.explanation,
+                   MediaFile.token.label("image")).outerjoin(MediaFile, MediaFile.id == Question.image_id)
     return {q.id: q for q in db.session.execute(query.where(Question.id.in_(ids)))}
 
 
@@ -165,6 +167,7 @@ def attempt_questions(attempt: ContestAttempt, reveal: bool = False) -> list[dic
             "id": q.id,
             "number": number,
             "text": q.text,
+            "image": q.image,  # the token of the question's image (app.learn.media), or None
             "multiple": len(key) > 1,
             "options": [{"value": i, "text": q.options[i]} for i in item["order"]],
             "chosen": chosen,

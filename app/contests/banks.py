@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -77,6 +77,7 @@ class QuestionData:
     competence_code: str
     difficulty: int
     tags: list[str]
+    image_id: int | None = None  # a stored image (app.learn.media); None leaves a question's image as it is
 
 
 def parse_correct(raw) -> list[int] | None:
@@ -181,14 +182,17 @@ def parse_bank_file(path: Path) -> tuple[str, list[QuestionData]]:
     return str(data.get("title") or path.stem), out
 
 
-def save_bank(slug: str, title: str, questions: list[QuestionData], source: str) -> tuple[int, int]:
+def save_bank(slug: str, title: str, questions: list[QuestionData], source: str,
+              owner_id: int | None = None, created_by_id: int | None = None) -> tuple[int, int]:
     """Upsert a bank and its questions by key (caller commits); returns (created, updated).
 
     Questions missing from the new version are deactivated, not deleted: old attempts keep them.
+    A new bank belongs to ``owner_id``'s scope (None: province-wide) and remembers its creator.
     """
     bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
     if bank is None:
-        bank = QuestionBank(slug=slug, title=title, source=source)
+        bank = QuestionBank(slug=slug, title=title, source=source, owner_locality_id=owner_id,
+                            created_by_id=created_by_id)
         db.session.add(bank)
         db.session.flush()
     bank.title = title
@@ -205,6 +209,8 @@ def save_bank(slug: str, title: str, questions: list[QuestionData], source: str)
             "tags": data.tags,
             "active": True,
         }
+        if data.image_id is not None:
+            values["image_id"] = data.image_id
         row = existing.pop(data.key, None)
         if row is None:
             db.session.add(Question(bank_id=bank.id, key=data.key, **values))
@@ -237,9 +243,15 @@ def load_bank_files(directory: Path | None = None) -> dict[str, tuple[int, int]]
 # --- XLSX / CSV import -------------------------------------------------------------------------
 
 
-def import_bank_table(table: Table) -> ImportReport:
-    """Validate every row of an organizer's table, then upsert the banks it names (caller commits)."""
+def import_bank_table(table: Table, may_change: Callable[[str], str | None] | None = None,
+                      owner_id: int | None = None, created_by_id: int | None = None) -> ImportReport:
+    """Validate every row of an organizer's table, then upsert the banks it names (caller commits).
+
+    ``may_change(slug)`` returns why the importer may not change that bank (None when they may):
+    importing into a bank is the same permission as editing it. New banks belong to ``owner_id``.
+    """
     report = ImportReport(rows=len(table.rows))
+    refused: dict[str, str | None] = {}
     codes = known_codes()
     by_bank: dict[str, list[QuestionData]] = {}
     seen: dict[tuple[str, str], int] = {}
@@ -247,6 +259,11 @@ def import_bank_table(table: Table) -> ImportReport:
         slug = row.get("bank", "").strip().lower()
         if not SLUG_RE.match(slug):
             report.add(line, _("bank must be a short name of a-z, 0-9 and dashes"), "bank")
+        elif may_change is not None:
+            if slug not in refused:
+                refused[slug] = may_change(slug)
+            if refused[slug]:
+                report.add(line, refused[slug] or "", "bank")
         raw = {
             "id": row.get("id"),
             "text": row.get("question"),
@@ -297,7 +314,7 @@ def import_bank_table(table: Table) -> ImportReport:
                 if q.key not in keep
             ]
         )
-        created, updated = save_bank(slug, title, questions + others, "import")
+        created, updated = save_bank(slug, title, questions + others, "import", owner_id, created_by_id)
         report.created += created
         report.updated += updated
     report.unchanged = report.rows - report.created - report.updated

@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.contests import attempts, boards
+from app.contests import attempts, boards, exchange
 from app.contests import banks as bank_service
 from app.contests import service as contest_service
 from app.contests.models import ContestRound
@@ -94,3 +94,64 @@ def rebuild_cmd(round_ref: str | None) -> None:
     db.session.commit()
     where = "Redis" if boards.get_board().name == "redis" else "none: REDIS_URL is not set"
     click.echo(f"{len(rounds)} rounds: locality tallies rebuilt; live-board entries written ({where}): {count}.")
+
+
+@contests_cli.command("import-bank")
+@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--bank", "bank_slug", default="", help="The bank's short name (default: from the file name).")
+@click.option("--format", "fmt", type=click.Choice(exchange.FORMATS), default=None,
+              help="The file's format (default: from its extension).")
+@click.option("--title", default="", help="The title of a new bank.")
+@click.option("--competence", default="", help="Competence code of questions that name none.")
+@click.option("--difficulty", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="Difficulty of questions that name none.")
+@click.option("--skip-unsupported", is_flag=True, help="Import the rest when some questions are of types "
+              "the product does not grade (essay, matching, numerical, short answer, cloze...).")
+def import_bank_cmd(path: str, bank_slug: str, fmt: str | None, title: str, competence: str, difficulty: int,
+                    skip_unsupported: bool) -> None:
+    """Import FILE (GIFT, Moodle XML, Aiken, XLSX or CSV) into a bank; nothing is written when any
+    question is malformed, or when some are of unsupported types and --skip-unsupported is not given."""
+    from pathlib import Path
+
+    if bank_slug and fmt in ("xlsx", "csv"):
+        raise click.ClickException("XLSX and CSV files name their bank in the 'bank' column; drop --bank.")
+    outcome = exchange.import_question_file(
+        Path(path).read_bytes(), Path(path).name, None, fmt, bank_slug, title,
+        exchange.ImportDefaults(competence, difficulty), skip_unsupported)
+    for error in outcome.errors:
+        click.echo(f"  {error}", err=True)
+    for item in outcome.unsupported:
+        click.echo(f"  {'skipped' if outcome.written else 'unsupported'}: line {item.line}: {item.name} "
+                   f"({item.qtype})", err=True)
+    if not outcome.written:
+        db.session.rollback()
+        if outcome.unsupported and not outcome.errors:
+            raise click.ClickException(f"{len(outcome.unsupported)} questions of unsupported types; nothing was "
+                                       "imported. Run again with --skip-unsupported to import the others.")
+        raise click.ClickException(f"{len(outcome.errors)} problems; nothing was imported.")
+    db.session.commit()
+    where = f" into {outcome.bank}" if outcome.bank else ""
+    click.echo(f"{outcome.questions} questions imported{where}: {outcome.created} new, {outcome.updated} updated"
+               f"{f', {len(outcome.unsupported)} skipped' if outcome.unsupported else ''}.")
+
+
+@contests_cli.command("export-bank")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(sorted(exchange.EXPORT_FORMATS)), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file (default: standard output).")
+def export_bank_cmd(slug: str, fmt: str, output: str | None) -> None:
+    """Export the bank SLUG's active questions as Moodle XML or GIFT."""
+    from pathlib import Path
+
+    from app.contests.models import QuestionBank
+
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
+    if bank is None:
+        raise click.ClickException(f"No bank {slug}.")
+    content, _name, _type = exchange.export_bank(bank, fmt)
+    if output:
+        Path(output).write_bytes(content)
+        click.echo(f"{slug}: written to {output}.", err=True)
+    else:
+        click.echo(content.decode("utf-8"), nl=False)

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.extensions import Model
 from app.core.types import UTCDateTime, binary_string, utcnow
+from app.learn.models import MediaFile  # a question's image; imported so the mapper finds it
 
 if TYPE_CHECKING:
     from app.accounts.models import User, WorkplaceUnit
@@ -51,7 +52,14 @@ ATTEMPT_STATUSES = ("open", "submitted", "expired", "void")
 
 
 class QuestionBank(Model):
-    """A named set of questions (``slug`` is the file name in quizzes/ or the imported bank name)."""
+    """A named set of questions (``slug`` is the file name in quizzes/ or the imported bank name).
+
+    A bank belongs to an owner scope: ``owner_locality`` is the subtree whose contests it serves
+    (organizers granted over that unit or above see and change it; see
+    ``app.contests.banks.bank_scope_clause``); NULL means province-wide content (the files of
+    quizzes/), which only organizers of a top-level unit and admins manage. Whoever created a bank
+    keeps access to it (``created_by``).
+    """
 
     __tablename__ = "question_banks"
     __table_args__ = (CheckConstraint("length(slug) > 0", name="slug_not_empty"),)
@@ -59,8 +67,12 @@ class QuestionBank(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(String(20), default="file")  # file | import
+    source: Mapped[str] = mapped_column(String(20), default="file")  # file | import | editor
+    owner_locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    owner_locality: Mapped[Locality | None] = relationship(lazy="joined")
 
 
 class Question(Model):
@@ -84,8 +96,11 @@ class Question(Model):
     difficulty: Mapped[int] = mapped_column(SmallInteger, default=1)
     tags: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    # An image shown with the question (stored like lessons' uploaded images, app.learn.media).
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id", ondelete="SET NULL"))
 
     bank: Mapped[QuestionBank] = relationship(lazy="joined")
+    image: Mapped[MediaFile | None] = relationship(lazy="joined")
 
 
 class Contest(Model):

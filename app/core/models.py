@@ -21,4 +21,7 @@ class AuditEvent(Model):
     action: Mapped[str] = mapped_column(String(80))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    # Where the change belongs, as a path that filters by prefix: "/contest/5/round/12/",
+    # "/bank/3/" (set by the domain that records it; NULL for changes outside any such context).
+    context_path: Mapped[str | None] = mapped_column(String(120), index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)

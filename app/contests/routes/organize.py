@@ -15,13 +15,13 @@ from flask_login import current_user
 
 from app.accounts.scope import ensure_in_scope, role_required, scope_filter
 from app.accounts.service import normalize_phone
+from app.contests import bank_editor, stats
 from app.contests import banks as bank_service
 from app.contests import service as contest_service
-from app.contests import stats
-from app.contests.models import Contest, ContestRound, Question, QuestionBank
-from app.contests.organize_forms import BankImportForm, ConfirmForm, ContestForm, RoundForm, VoidForm
+from app.contests.models import Contest, ContestRound
+from app.contests.organize_forms import ConfirmForm, ContestForm, RoundForm, VoidForm
 from app.core.extensions import db
-from app.core.tabular import TableError, read_table, write_csv, write_xlsx
+from app.core.tabular import write_csv, write_xlsx
 from app.core.types import TZ, utcnow
 from app.localities.models import Locality
 from app.localities.service import get_by_code
@@ -62,63 +62,8 @@ def _utc(value: datetime) -> datetime:
 def index():
     contests = contest_service.contests_in_scope(scope_filter(current_user, ROLES, Locality.path))
     return render_template(
-        "organize/index.html", contests=contests, banks=bank_service.banks_summary(), now=utcnow()
+        "organize/index.html", contests=contests, banks=bank_editor.banks_in_scope(current_user), now=utcnow()
     )
-
-
-@bp.get("/banks/<slug>")
-@role_required(*ROLES)
-def bank(slug: str):
-    bank = db.session.scalar(db.select(QuestionBank).where(QuestionBank.slug == slug[:80]))
-    if bank is None:
-        abort(404)
-    questions = list(
-        db.session.scalars(db.select(Question).where(Question.bank_id == bank.id).order_by(Question.key))
-    )
-    return render_template("organize/bank.html", bank=bank, questions=questions, letters=bank_service.LETTERS)
-
-
-@bp.route("/banks/import", methods=["GET", "POST"])
-@role_required(*ROLES)
-def import_bank():
-    form = BankImportForm()
-    report = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            table = read_table(upload.stream, upload.filename, bank_service.IMPORT_COLUMNS)
-        except TableError as exc:
-            form.file.errors.append(str(exc))
-        else:
-            report = bank_service.import_bank_table(table)
-            if report.ok:
-                from app.core import audit
-
-                audit.record(
-                    current_user,
-                    "bank.import",
-                    "question_bank",
-                    None,
-                    rows=report.rows,
-                    created=report.created,
-                    updated=report.updated,
-                )
-                db.session.commit()
-                flash(
-                    _(
-                        "%(n)s questions imported: %(c)s new, %(u)s updated.",
-                        n=report.rows,
-                        c=report.created,
-                        u=report.updated,
-                    ),
-                    "success",
-                )
-                return redirect(url_for(".index"))
-            db.session.rollback()
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "organize/import.html", form=form, report=report, columns=bank_service.TEMPLATE_COLUMNS
-    ), status
 
 
 @bp.get("/banks/template.<fmt>")
@@ -238,7 +183,11 @@ def edit_round(contest_id: int | None = None, round_id: int | None = None):
     round_ = _round(round_id) if round_id else None
     contest = round_.contest if round_ else _contest(contest_id)
     form = RoundForm()
-    form.banks.choices = [(s["bank"].slug, s["bank"].title) for s in bank_service.banks_summary()]
+    # Only banks the organizer manages (and those the round already draws from) may be chosen:
+    # drawing from a bank would otherwise let its keys reach a contest outside its scope.
+    choices = [(s["bank"].slug, s["bank"].title) for s in bank_editor.banks_in_scope(current_user)]
+    kept = [s for s in (round_.draw.get("banks") or [] if round_ else []) if s not in dict(choices)]
+    form.banks.choices = choices + [(s, s) for s in kept]
     if request.method == "GET" and round_:
         _fill_round_form(form, round_)
     if form.validate_on_submit():
