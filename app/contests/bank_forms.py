@@ -14,7 +14,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 LETTERS = "ABCDEF"
@@ -35,9 +35,10 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class BankForm(FlaskForm):
-    slug = StringField(_l("Short name (in the address)"), validators=[DataRequired(), Length(max=80)],
+    # Checked by bank_editor.check_bank_values (errors tied to these fields).
+    slug = StringField(_l("Short name (in the address)"), validators=[Length(max=80)],
                        description=_l("a-z, 0-9 and dashes, e.g. chuyen-doi-so-2026"))
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[Length(max=200)])
     owner = StringField(
         _l("For contests in the locality with code"), validators=[Optional(), Length(max=20)],
         description=_l("Organizers of this unit and of the units above it manage the bank."),
@@ -46,9 +47,10 @@ class BankForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    key = StringField(_l("Id in the bank"), validators=[DataRequired(), Length(max=60)],
+    # Checked by the rules of the file import (bank_editor.save_question), errors tied to fields.
+    key = StringField(_l("Id in the bank"), validators=[Length(max=60)],
                       description=_l("Letters, digits, dots, dashes or underscores, e.g. vneid-012"))
-    text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=5000)])
+    text = TextAreaField(_l("Question"), validators=[Length(max=5000)])
     option_a = StringField(_l("Option A"), validators=[Optional(), Length(max=1000)])
     option_b = StringField(_l("Option B"), validators=[Optional(), Length(max=1000)])
     option_c = StringField(_l("Option C"), validators=[Optional(), Length(max=1000)])

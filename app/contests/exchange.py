@@ -140,7 +140,9 @@ def import_question_file(content: bytes, filename: str, actor: User | None, fmt:
             outcome.errors.append(_("The file holds no question this product can grade."))
         return outcome
     for index, (name, data) in images.items():
-        questions[index].image_id = store_media(data, name, "image").id
+        media = store_media(data, name, "image")
+        db.session.flush()
+        questions[index].image_id = media.id
     bank_title = title.strip() or (bank.title if bank is not None else _title_from(parsed, slug))
     others = _kept(bank, {q.key for q in questions})
     outcome.created, outcome.updated = bank_service.save_bank(

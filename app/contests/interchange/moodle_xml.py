@@ -140,8 +140,9 @@ def _image(body: ET.Element | None, raw: str, question: ParsedQuestion, result: 
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _text_element(parent: ET.Element, tag: str, value: str, fmt: str | None = "html") -> ET.Element:
-    element = ET.SubElement(parent, tag, {"format": fmt} if fmt else {})
+def _text_element(parent: ET.Element, tag: str, value: str, fmt: str | None = "html",
+                  attributes: dict[str, str] | None = None) -> ET.Element:
+    element = ET.SubElement(parent, tag, {**(attributes or {}), **({"format": fmt} if fmt else {})})
     ET.SubElement(element, "text").text = value
     return element
 
@@ -171,8 +172,7 @@ def write_moodle_xml(questions: list[dict]) -> bytes:
             right = i in q["correct"]
             fraction = (weight_text(len(q["correct"])) if multiple else "100") if right else \
                 ("-100" if multiple else "0")
-            answer = _text_element(element, "answer", text_to_html(option))
-            answer.set("fraction", fraction)
+            answer = _text_element(element, "answer", text_to_html(option), attributes={"fraction": fraction})
             _text_element(answer, "feedback", "")
         tags = ET.SubElement(element, "tags")
         for tag in q["tags"]:
