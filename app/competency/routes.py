@@ -24,8 +24,8 @@ from app.accounts.scope import ensure_in_scope, role_required, scope_paths
 from app.competency import charts, reports, tables
 from app.competency import levels as competency
 from app.competency.framework import get_framework
+from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
-from app.core.tabular import write_csv, write_xlsx
 from app.localities import service as localities
 from app.localities.models import Locality, LocalityHistory
 
@@ -226,13 +226,15 @@ def export(code: str, table: str, fmt: str):
         header, body = tables.weeks_table(reports.weekly_totals(data["path"], view=data["view"]))
     else:
         abort(404)
-    content = write_xlsx(header, body) if fmt == "xlsx" else write_csv(header, body)
     suffix = f"-{data['on'].isoformat()}" if data["on"] else ""
-    return Response(
-        content,
-        mimetype=EXPORTS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{table}-{code}{suffix}.{fmt}"'},
-    )
+    titles = {"children": _("Units compared"), "levels": _("Citizens by competency level"),
+              "areas": _("Mean level by area"), "weeks": _("Activity by week")}
+    context = [(_("Unit"), f"{data['label']} ({code})")]
+    if data["on"]:
+        context.append((_("On"), data["on"].isoformat()))
+    return export_response(TableExport(title=titles[table], headers=header, rows=body, context=context,
+                                       exported_by=person_label(current_user), filename=f"{table}-{code}{suffix}"),
+                           fmt)
 
 
 # --- the learner's own profile ---------------------------------------------------------------------

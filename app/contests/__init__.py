@@ -8,15 +8,18 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    from app.contests.audit_log import register_actions
     from app.contests.cli import contests_cli
     from app.contests.demo import seed_contest_demo
-    from app.contests.routes import api, organize, organize_banks, participant  # noqa: F401  (add routes)
+    from app.contests.routes import api, organize, organize_audit, organize_banks, participant  # noqa: F401
     from app.core.cli import add_demo_seeder
     from app.core.templating import add_nav_link, add_staff_link
 
+    register_actions()
     app.register_blueprint(organize.bp, url_prefix="/organize")
     app.register_blueprint(participant.bp, url_prefix="/contests")
     add_staff_link(app, "organize.index", _l("Contests and question banks"), ("organizer",))
+    add_staff_link(app, "organize.audit", _l("Audit of contests and question banks"), ("organizer",))
     add_nav_link(app, "contests.index", _l("Contests"))
     app.cli.add_command(contests_cli)
     add_demo_seeder(app, seed_contest_demo)

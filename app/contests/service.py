@@ -150,7 +150,8 @@ def save_contest(contest: Contest | None, actor: User, **values) -> Contest:
     except IntegrityError as exc:
         raise ContestError(_("Another contest already uses this short name."), "slug") from exc
     audit.record(
-        actor, "contest.create" if created else "contest.update", "contest", contest.id, slug=contest.slug
+        actor, "contest.create" if created else "contest.update", "contest", contest.id,
+        context=contest_context(contest.id), slug=contest.slug,
     )
     return contest
 
@@ -193,7 +194,8 @@ def save_round(
         round_ = ContestRound(contest_id=contest.id, number=number, **values)
         db.session.add(round_)
         db.session.flush()
-        audit.record(actor, "round.create", "contest_round", round_.id, contest=contest.slug, number=number)
+        audit.record(actor, "round.create", "contest_round", round_.id, context=round_context(round_),
+                     contest=contest.slug, number=number)
         return round_
     if round_.finalized_at is not None:
         raise ContestError(_("A finalized round cannot be changed."))
@@ -212,12 +214,23 @@ def save_round(
             "round.change_running" if running else "round.update",
             "contest_round",
             round_.id,
+            context=round_context(round_),
             changes=changes,
         )
         if "criteria" in changes:
             db.session.flush()
             rebuild_boards([round_])
     return round_
+
+
+def contest_context(contest_id: int) -> str:
+    """Where a contest's changes are filed in the audit (filtered by this prefix)."""
+    return f"/contest/{contest_id}/"
+
+
+def round_context(round_: ContestRound) -> str:
+    """Where a round's changes are filed in the audit, inside its contest's."""
+    return f"/contest/{round_.contest_id}/round/{round_.id}/"
 
 
 def _plain(value):
@@ -316,7 +329,8 @@ def void_entry(entry: ContestEntry, actor: User, reason: str) -> None:
     board = get_board()
     for round_ in db.session.scalars(select(ContestRound).where(ContestRound.contest_id == entry.contest_id)):
         board.remove(round_, entry.grp, entry.user_id)
-    audit.record(actor, "contest.void_entry", "contest_entry", entry.id, user_id=entry.user_id, reason=reason)
+    audit.record(actor, "contest.void_entry", "contest_entry", entry.id, context=contest_context(entry.contest_id),
+                 person=entry.full_name, reason=reason)
 
 
 def finalize_round(round_: ContestRound, actor: User | None = None, now: datetime | None = None) -> int:
@@ -362,7 +376,8 @@ def finalize_round(round_: ContestRound, actor: User | None = None, now: datetim
         )
     ranked = _replace_final_ranks(round_.id, selects)
     round_.finalized_at = now
-    audit.record(actor, "round.finalize", "contest_round", round_.id, ranked=ranked, all_correct=actual)
+    audit.record(actor, "round.finalize", "contest_round", round_.id, context=round_context(round_),
+                 ranked=ranked, all_correct=actual)
     db.session.flush()  # before expire_all, which would discard unflushed changes
     db.session.expire_all()
     return ranked

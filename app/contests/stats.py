@@ -20,7 +20,6 @@ from app.contests.models import (
     Question,
 )
 from app.core.extensions import db
-from app.core.models import AuditEvent
 from app.core.text import mask_name
 from app.localities.models import Locality
 
@@ -164,33 +163,10 @@ def question_stats(round_: ContestRound) -> list[dict]:
     return out
 
 
-def audit_log(round_: ContestRound, limit: int = 200) -> list[AuditEvent]:
-    """Changes to the round (who, what, when), newest first."""
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.object_type == "contest_round", AuditEvent.object_id == str(round_.id))
-            .order_by(AuditEvent.at.desc())
-            .limit(limit)
-        )
-    )
-
-
-EXPORT_HEADER = [
-    "rank",
-    "masked_name",
-    "full_name",
-    "phone",
-    "group",
-    "score",
-    "duration_s",
-    "prediction",
-    "locality_code",
-    "locality",
-    "unit",
-    "prize",
-    "submitted_at",
-]
+def export_header() -> list[str]:
+    """The columns of the participants and winners tables, in the UI's language."""
+    return [_("Rank"), _("Masked name"), _("Full name"), _("Phone"), _("Group"), _("Score"), _("Time taken (s)"),
+            _("Prediction"), _("Locality code"), _("Locality"), _("Workplace unit"), _("Prize"), _("Submitted at")]
 
 
 def export_rows(round_: ContestRound, winners_only: bool = False) -> tuple[list[str], list[list]]:
@@ -213,8 +189,13 @@ def export_rows(round_: ContestRound, winners_only: bool = False) -> tuple[list[
         )
     if winners_only:
         query = query.where(F.prize.is_not(None))
+    from app.localities.service import path_labels
+
+    found = list(db.session.execute(query))
+    places = path_labels(loc for _r, _e, loc, _u, _f, _p in found)
+    groups = {"citizen": _("Citizens"), "official": _("Officials")}
     rows, position, last_grp = [], 0, None
-    for res, entry, loc, unit, final_rank, prize in db.session.execute(query):
+    for res, entry, loc, unit, final_rank, prize in found:
         position = position + 1 if res.grp == last_grp else 1
         last_grp = res.grp
         rows.append(
@@ -223,19 +204,19 @@ def export_rows(round_: ContestRound, winners_only: bool = False) -> tuple[list[
                 mask_name(entry.full_name),
                 entry.full_name,
                 entry.phone or "",
-                res.grp,
+                groups.get(res.grp, res.grp),
                 res.score,
                 round(res.duration_ms / 1000, 1),
                 "" if res.prediction is None else res.prediction,
                 loc.code,
-                loc.label,
+                places[loc.id],
                 unit or "",
                 prize or "",
-                res.submitted_at.isoformat(),
+                res.submitted_at,  # the export writer shows it in Asia/Ho_Chi_Minh with the offset
             ]
         )
-    return EXPORT_HEADER, rows
+    return export_header(), rows
 
 
 def export_title(winners_only: bool) -> str:
-    return _("winners") if winners_only else _("participants")
+    return _("Prize winners") if winners_only else _("Participants and results")

@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 import time_machine
+from openpyxl import load_workbook
 
 from app.contests.models import ContestBestResult, ContestFinalRank, ContestRound, Question
 from app.core.extensions import db
@@ -127,8 +128,10 @@ def test_contest_and_round_editor_with_the_audit_of_a_running_round(app, client,
         response = client.post(f"/organize/rounds/{round_id}/edit", data=_round_form(time_limit="12"))
         assert response.status_code == 302
         page = client.get(f"/organize/rounds/{round_id}").get_data(as_text=True)
-        assert "round.change_running" in page
-        assert "600 → 720" in page
+        # read by people: who (name and role), what in words, the field and its values in words
+        assert "Ban Tổ Chức (Ban tổ chức)" in page
+        assert "đã thay đổi vòng thi đang diễn ra" in page
+        assert "Thời gian làm bài: 10 phút → 12 phút" in page
     with app.app_context():
         event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "round.change_running"))
         assert event.actor_id == world["organizer"].id
@@ -192,8 +195,13 @@ def test_finalize_button_exports_voiding_and_question_statistics(app, client, lo
         assert "Đỗ V. S" in csv
         assert "Đỗ Văn Số3" not in csv
         xlsx = client.get(f"/organize/rounds/{world['round_id']}/export/winners.xlsx")
-        winners = read_table(xlsx.data, "w.xlsx", ["rank", "prize"])
-        assert [row["prize"] for _line, row in winners.rows] == ["Nhất", "Nhì", "Nhì"]
+        sheet = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+        assert sheet.title == "Danh sách người đạt giải"
+        rows = list(sheet.iter_rows(values_only=True))
+        header = rows.index(next(r for r in rows if r and r[0] == "Hạng"))  # headers in Vietnamese
+        prize = rows[header].index("Giải")
+        assert [r[prize] for r in rows[header + 1:]] == ["Nhất", "Nhì", "Nhì"]
+        assert rows[1][0] == "Cuộc thi: Cuộc thi thử"
         page = client.get(f"/organize/rounds/{world['round_id']}").get_data(as_text=True)
         assert 'data-testid="question-stats"' in page
 

@@ -15,11 +15,12 @@ from flask_login import current_user
 
 from app.accounts.scope import ensure_in_scope, role_required, scope_filter
 from app.accounts.service import normalize_phone
-from app.contests import bank_editor, stats
+from app.contests import audit_log, bank_editor, stats
 from app.contests import banks as bank_service
 from app.contests import service as contest_service
 from app.contests.models import Contest, ContestRound
 from app.contests.organize_forms import ConfirmForm, ContestForm, RoundForm, VoidForm
+from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
 from app.core.tabular import write_csv, write_xlsx
 from app.core.types import TZ, utcnow
@@ -217,7 +218,8 @@ def round_detail(round_id: int):
         contest=round_.contest,
         now=now,
         counters=stats.round_counters(round_),
-        audit=stats.audit_log(round_),
+        audit=(events := audit_log.entries(current_user, round_id=round_.id, limit=200)),
+        audit_names=audit_log.actors(events),
         tally=stats.daily_tally(round_, "unit" if by == "unit" else "locality"),
         tally_by=by,
         question_stats=stats.question_stats(round_) if round_.is_closed(now) else None,
@@ -281,4 +283,14 @@ def export(round_id: int, kind: str, fmt: str):
     if kind not in ("participants", "winners"):
         abort(404)
     header, rows = stats.export_rows(round_, winners_only=kind == "winners")
-    return _table_response(header, rows, f"{round_.contest.slug}-round{round_.number}-{kind}", fmt)
+    return export_response(TableExport(
+        title=stats.export_title(kind == "winners"), headers=header, rows=rows,
+        context=round_context(round_), exported_by=person_label(current_user),
+        filename=f"{round_.contest.slug}-round{round_.number}-{kind}",
+    ), fmt)
+
+
+def round_context(round_: ContestRound) -> list[tuple[str, str]]:
+    """The title block's lines naming a round: its contest and the round."""
+    label = _("Round %(n)s", n=round_.number) + (f": {round_.title}" if round_.title else "")
+    return [(_("Contest"), round_.contest.title), (_("Round"), label)]

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.accounts.models import WorkplaceUnit
 from app.accounts.scope import ensure_in_scope, role_required, scope_filter
+from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
-from app.core.tabular import write_csv, write_xlsx
 from app.learn.models import Course
 from app.localities import service as localities
 from app.localities.models import Locality
@@ -23,12 +23,6 @@ from app.training.models import Certificate, TrainingAssignment, TrainingTestAtt
 
 bp = Blueprint("training", __name__, template_folder="../templates")
 
-EXPORTS = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
-
-
 def state_labels() -> dict[str, str]:
     return {
         "not_started": _("Not started"),
@@ -38,15 +32,11 @@ def state_labels() -> dict[str, str]:
     }
 
 
-def _export(header: list[str], body: list[list], name: str, fmt: str) -> Response:
-    if fmt not in EXPORTS:
-        abort(404)
-    content = write_xlsx(header, body) if fmt == "xlsx" else write_csv(header, body)
-    return Response(
-        content,
-        mimetype=EXPORTS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
+def _export(title: str, header: list[str], body: list[list], name: str, fmt: str,
+            context: list[tuple[str, str]] | None = None) -> Response:
+    """A table as a file a department can file (app.core.exports)."""
+    return export_response(TableExport(title=title, headers=header, rows=body, context=context or [],
+                                       exported_by=person_label(current_user), filename=name), fmt)
 
 
 @bp.route("/")
@@ -153,6 +143,7 @@ def _compliance_tables(assignment: TrainingAssignment):
     rows = training.compliance(assignment, date.today())
     db.session.commit()
     labels = state_labels()
+    places = localities.path_labels(r.enrollment.user.locality for r in rows if r.enrollment.user.locality)
     people = (
         [
             _("Name"),
@@ -169,7 +160,7 @@ def _compliance_tables(assignment: TrainingAssignment):
                 r.enrollment.user.phone or "",
                 r.enrollment.user.workplace_unit.name if r.enrollment.user.workplace_unit else "",
                 r.enrollment.user.position or "",
-                r.enrollment.user.locality.label if r.enrollment.user.locality else "",
+                places.get(r.enrollment.user.locality_id, ""),
                 labels[r.state],
                 r.enrollment.completed_at.date().isoformat() if r.enrollment.completed_at else "",
             ]
@@ -211,7 +202,8 @@ def assignment(assignment_id: int):
 def export_assignment(assignment_id: int, fmt: str):
     item = _assignment(assignment_id)
     _rows, (header, body), _u, _l = _compliance_tables(item)
-    return _export(header, body, f"training-{item.id}", fmt)
+    return _export(_("Training compliance"), header, body, f"training-{item.id}", fmt,
+                   [(_("Training"), item.title), (_("Due date"), item.due_on.isoformat())])
 
 
 def _reminder_table():
@@ -244,7 +236,7 @@ def reminders():
 @role_required(*training.ASSIGNERS)
 def export_reminders(fmt: str):
     _rows, header, body = _reminder_table()
-    return _export(header, body, "training-reminders", fmt)
+    return _export(_("Training reminders"), header, body, "training-reminders", fmt)
 
 
 # --- final test ----------------------------------------------------------------------------------------
