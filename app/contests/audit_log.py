@@ -146,7 +146,7 @@ def entries(user: User, contest_id: int | None = None, round_id: int | None = No
 def actors(events: list[audit.EventWords]) -> dict[int, str]:
     """Name and role of each person in ``events`` (read in one query)."""
     ids = {e.event.actor_id for e in events if e.event.actor_id}
-    people = db.session.scalars(select(User).where(User.id.in_(ids))) if ids else []
+    people = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
     return {p.id: person_label(p) for p in people}
 
 
@@ -159,6 +159,6 @@ def export_table(events: list[audit.EventWords]) -> tuple[list[str], list[list]]
     """The audit as a table: when, who, what, the object, and each change before → after."""
     names = actors(events)
     header = [_("When"), _("Who"), _("What"), _("Details"), _("Changes")]
-    rows = [[e.event.at, names.get(e.event.actor_id, _("the system")), e.what, e.summary,
+    rows = [[e.event.at, names.get(e.event.actor_id or 0, _("the system")), e.what, e.summary,
              "\n".join(f"{c.field}: {c.before} → {c.after}" for c in e.changes)] for e in events]
     return header, rows

@@ -175,7 +175,8 @@ def _title_from(parsed: ParseResult, slug: str) -> str:
 def _keys(parsed: list[ParsedQuestion], outcome: ImportOutcome) -> list[str]:
     """Each question's id in the bank: its ID number when it is a valid one, else made from its
     name (numbered when two names give the same id)."""
-    keys, seen = [], {}
+    keys: list[str] = []
+    seen: dict[str, str] = {}
     for number, q in enumerate(parsed, start=1):
         key = q.idnumber if bank_service.KEY_RE.match(q.idnumber or "") else ""
         if key and key in seen:
@@ -195,7 +196,8 @@ def _keys(parsed: list[ParsedQuestion], outcome: ImportOutcome) -> list[str]:
 def _validate(parsed: list[ParsedQuestion], defaults: ImportDefaults, bank: QuestionBank | None,
               outcome: ImportOutcome) -> tuple[list[bank_service.QuestionData], dict[int, tuple[str, bytes]]]:
     codes = known_codes()
-    out, images = [], {}
+    out: list[bank_service.QuestionData] = []
+    images: dict[int, tuple[str, bytes]] = {}
     for key, q in zip(_keys(parsed, outcome), parsed, strict=True):
         tags, competence, difficulty = _metadata(q, defaults)
         raw = {"id": key, "text": q.text, "options": q.options, "correct": [chr(65 + i) for i in q.correct],

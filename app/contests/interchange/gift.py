@@ -61,7 +61,9 @@ def _formatted(text: str, default: str = "moodle") -> tuple[str, str]:
 
 def blocks(content: str) -> list[tuple[int, list[str]]]:
     """The file's questions as (first line number, lines), split at blank lines."""
-    out, current, start = [], [], 0
+    out: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start = 0
     for number, line in enumerate(content.splitlines(), start=1):
         if line.strip():
             if not current:

@@ -160,7 +160,7 @@ def _compliance_tables(assignment: TrainingAssignment):
                 r.enrollment.user.phone or "",
                 r.enrollment.user.workplace_unit.name if r.enrollment.user.workplace_unit else "",
                 r.enrollment.user.position or "",
-                places.get(r.enrollment.user.locality_id, ""),
+                places.get(r.enrollment.user.locality_id or 0, ""),
                 labels[r.state],
                 r.enrollment.completed_at.date().isoformat() if r.enrollment.completed_at else "",
             ]
