@@ -36,7 +36,10 @@ OWN_ARG_ENDPOINTS: set[str] = {"insights.radar", "training.export_reminders",
                                "learn.author_course", "learn.author_lesson", "learn.author_add_step",
                                "learn.author_step", "learn.author_move_step", "learn.author_delete_step",
                                # the import template is an example file, the same for everyone
-                               "organize.bank_template"}
+                               "organize.bank_template",
+                               # the audit export lists only the caller's contests and banks (its
+                               # only argument is the format; scope: tests/contests/test_audit_page.py)
+                               "organize.audit_export"}
 
 
 def _foreign_user(world) -> int:

@@ -69,9 +69,9 @@ def value_words(field: str, value: Any) -> str:
     if field == "prizes":
         return ", ".join(f"{p.get('label')}: {p.get('count')}" for p in value) or "—"
     if field == "criteria":
-        from app.contests.organize_forms import CRITERIA_CHOICES
+        from app.contests.ranking import CRITERION_LABELS
 
-        labels = {code: str(label) for code, label in CRITERIA_CHOICES}
+        labels = {code: str(label) for code, label in CRITERION_LABELS.items()}
         return " → ".join(labels.get(c, c) for c in value) or "—"
     if field == "draw":
         mix = value.get("mix") or {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -17,13 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-CRITERIA_CHOICES = [
-    ("", _l("— none —")),
-    ("score", _l("Score (more is better)")),
-    ("prediction", _l("Prediction error (smaller is better)")),
-    ("duration", _l("Time taken (shorter is better)")),
-    ("submitted", _l("Submission time (earlier is better)")),
-]
+from app.contests.ranking import CRITERION_LABELS
+
+CRITERIA_CHOICES = [("", _l("— none —")), *CRITERION_LABELS.items()]
 
 
 class ContestForm(FlaskForm):
@@ -92,11 +87,6 @@ class RoundForm(FlaskForm):
     criterion_3 = SelectField(_l("Ranking criterion 3"), choices=CRITERIA_CHOICES, default="duration")
     criterion_4 = SelectField(_l("Ranking criterion 4"), choices=CRITERIA_CHOICES, default="submitted")
     submit = SubmitField(_l("Save"))
-
-
-class BankImportForm(FlaskForm):
-    file = FileField(_l("Question file (XLSX or CSV)"), validators=[FileRequired()])
-    submit = SubmitField(_l("Check and import"))
 
 
 class VoidForm(FlaskForm):

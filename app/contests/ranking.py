@@ -23,9 +23,18 @@ members are the zero-padded user ids, which Redis orders like the final user-id 
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, or_
 
 from app.contests.models import RANKING_CRITERIA, ContestBestResult
+
+# How each criterion reads (the round form's choices and the audit's words).
+CRITERION_LABELS = {
+    "score": _l("Score (more is better)"),
+    "prediction": _l("Prediction error (smaller is better)"),
+    "duration": _l("Time taken (shorter is better)"),
+    "submitted": _l("Submission time (earlier is better)"),
+}
 
 BITS = {"score": 8, "duration": 22, "submitted": 22}
 MAX_SCORE = (1 << BITS["score"]) - 1

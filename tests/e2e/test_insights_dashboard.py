@@ -46,8 +46,9 @@ def test_district_manager_drills_down_views_chart_and_exports(
         page.locator("[data-testid=export-children-xlsx]").click()
     data = Path(info.value.path()).read_bytes()
     rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
-    assert rows[1][0] == "9010101"
-    assert rows[1][2] == 3
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "Mã")  # after the title block
+    assert rows[header + 1][0] == "9010101"
+    assert rows[header + 1][2] == 3
 
     page.locator("form[action$='/auth/logout'] button").click()
     _log_in(page, other.phone)
