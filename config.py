@@ -61,9 +61,42 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(60 * 1024 * 1024)))
 
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
-    # Dotted path of the class that delivers password-reset links (SMS gateway, e-mail, ...).
-    MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "app.core.messaging:LogSender")
+    # Links in messages sent from commands (no request to take the host from), e.g. https://cds.gov.vn
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # The issuing authority printed on certificates when a contest names none.
+    CERTIFICATE_ISSUER = os.environ.get("CERTIFICATE_ISSUER", "")
+
+    # --- messages (app.core.messaging, app.core.channels) ---------------------------------------
+    # E-mail over SMTP with STARTTLS; credentials only from the environment.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
+    SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE", "")  # a private CA of an intranet relay
+    SMTP_FROM = os.environ.get("SMTP_FROM", "")
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "20"))
+    # SMS and Zalo through the province's contracted provider: an HTTP gateway (URL, key, template
+    # ids "kind=id,kind=id") or an adapter class of its own ("module:Class").
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY", "")
+    SMS_TEMPLATE_IDS = os.environ.get("SMS_TEMPLATE_IDS", "")
+    ZALO_GATEWAY_URL = os.environ.get("ZALO_GATEWAY_URL", "")
+    ZALO_GATEWAY_KEY = os.environ.get("ZALO_GATEWAY_KEY", "")
+    ZALO_TEMPLATE_IDS = os.environ.get("ZALO_TEMPLATE_IDS", "")
+    GATEWAY_TIMEOUT = float(os.environ.get("GATEWAY_TIMEOUT", "15"))
+    EMAIL_ADAPTER = os.environ.get("EMAIL_ADAPTER", "")
+    SMS_ADAPTER = os.environ.get("SMS_ADAPTER", "")
+    ZALO_ADAPTER = os.environ.get("ZALO_ADAPTER", "")
+    # Channels with no configuration write their messages to the log instead (development only).
+    MESSAGES_TO_LOG = _bool("MESSAGES_TO_LOG", False)
+    # Per channel, in the syntax of Flask-Limiter ("10 per second"); shared through Redis when set.
+    MESSAGE_RATE_LIMITS = os.environ.get(
+        "MESSAGE_RATE_LIMITS", "email=60 per minute;sms=10 per second;zalo=10 per second"
+    )
+    MESSAGE_MAX_ATTEMPTS = int(os.environ.get("MESSAGE_MAX_ATTEMPTS", "6"))
+    MESSAGE_RETRY_SECONDS = int(os.environ.get("MESSAGE_RETRY_SECONDS", "60"))  # doubled per try
+    MESSAGE_LEASE_SECONDS = int(os.environ.get("MESSAGE_LEASE_SECONDS", "300"))
 
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "courses"))
     QUIZZES_DIR = Path(os.environ.get("QUIZZES_DIR", BASE_DIR / "quizzes"))
@@ -77,6 +110,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = _bool("FLASK_DEBUG", False)
+    MESSAGES_TO_LOG = _bool("MESSAGES_TO_LOG", True)
 
 
 class TestConfig(Config):
@@ -87,7 +121,10 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False
-    MESSAGE_SENDER = "app.core.messaging:MemorySender"
+    # Every channel delivers into a list the tests read (tests of the real channels set their own).
+    EMAIL_ADAPTER = SMS_ADAPTER = ZALO_ADAPTER = "app.core.channels:MemoryAdapter"
+    MESSAGE_RATE_LIMITS = "email=1000 per second;sms=1000 per second;zalo=1000 per second"
+    PUBLIC_BASE_URL = "http://localhost"
     LOG_JSON = False
     LOG_LEVEL = "WARNING"
     # Fast hashing keeps the suite quick; production always uses scrypt.

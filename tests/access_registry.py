@@ -27,7 +27,7 @@ PUBLIC_ENDPOINTS: set[str] = {
     "learn.media",
     # contests: contest pages and public boards (masked names), the API's public reads and token login
     "contests.index", "contests.contest", "contests.round_page", "contests.board", "contests.overall",
-    "contests.localities", "contests.units",
+    "contests.localities", "contests.units", "contests.results_page",
     "api.auth_token", "api.api_contests", "api.api_contest", "api.api_leaderboard", "api.api_localities",
 }
 
@@ -166,7 +166,7 @@ def _foreign_certificate(world) -> int:
 
     user_id = _foreign_user(world)
     with world.app.app_context():
-        cert = Certificate(code=f"foreign-certificate-code-{user_id}", user_id=user_id, course_title="Khóa học",
+        cert = Certificate(code=f"foreign-certificate-code-{user_id}", user_id=user_id, subject="Khóa học",
                            full_name="Người Huyện Hai")
         db.session.add(cert)
         db.session.commit()

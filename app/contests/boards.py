@@ -491,6 +491,14 @@ def overall_board(contest, grp: str, offset: int = 0, limit: int = 50) -> tuple[
     return out, total
 
 
+def participation_rate(participants: int, members: int | None) -> float | None:
+    """The participation rate of a unit in a round: its participants (people with a non-voided
+    result in the round) divided by its members (the unit's registered ``headcount``), 0–1 and
+    above 1 when the headcount is out of date; None when the headcount is unknown or 0. Used by
+    the locality and unit boards and the collective prizes."""
+    return participants / members if members else None
+
+
 def locality_board(round_: ContestRound, parent: Locality, grp: str | None = None) -> list[dict]:
     """Participants, participation rate (against ``headcount``) and average score of each unit
     directly under ``parent``, each counted over the child's subtree of the current tree (from
@@ -531,7 +539,7 @@ def locality_board(round_: ContestRound, parent: Locality, grp: str | None = Non
                 "locality": loc,
                 "participants": n,
                 "headcount": loc.headcount,
-                "rate": (n / loc.headcount) if loc.headcount else None,
+                "rate": participation_rate(n, loc.headcount),
                 "avg_score": float(avg) if avg is not None else None,
                 "has_children": loc.id in with_children,
             }
@@ -569,7 +577,7 @@ def unit_board(
     rows = []
     for unit_id, n, avg in found:
         unit = units[unit_id]
-        rate = n / unit.headcount if unit.headcount else None
+        rate = participation_rate(n, unit.headcount)
         if min_rate is not None and (rate or 0) < min_rate:
             continue
         rows.append(

@@ -1,4 +1,5 @@
-"""``flask contests ...``: load banks, finalize a round, rebuild the locality tallies and Redis boards."""
+"""``flask contests ...``: load banks, finalize a round (or every round due), rebuild the locality
+tallies and Redis boards."""
 
 from __future__ import annotations
 
@@ -58,6 +59,27 @@ def finalize_cmd(round_ref: str) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Round {round_.id}: {ranked} results ranked in {time.perf_counter() - started:.2f} s.")
+
+
+@contests_cli.command("finalize-due")
+def finalize_due_cmd() -> None:
+    """Finalize the rounds set to finalize by themselves whose closing time (plus the grace for late
+    submits) has passed. Run it every few minutes from cron; a round is finalized once, however
+    often or concurrently this runs. Publishing the results stays the organizer's act."""
+    done = 0
+    for round_id in contest_service.due_for_finalize():
+        started = time.perf_counter()
+        try:
+            ranked = contest_service.finalize_if_due(round_id)
+        except contest_service.ContestError as exc:
+            db.session.rollback()
+            click.echo(f"Round {round_id}: {exc}", err=True)
+            continue
+        db.session.commit()
+        if ranked is not None:
+            done += 1
+            click.echo(f"Round {round_id}: {ranked} results ranked in {time.perf_counter() - started:.2f} s.")
+    click.echo(f"{done} rounds finalized.")
 
 
 @contests_cli.command("expire-overdue")

@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -107,6 +108,15 @@ class Contest(Model):
     """A contest open to the people living in ``eligibility``'s subtree, ranked per group."""
 
     __tablename__ = "contests"
+    __table_args__ = (
+        CheckConstraint(
+            "collective_min_rate IS NULL OR collective_min_rate BETWEEN 0 AND 100",
+            name="collective_min_rate_range",
+        ),
+        CheckConstraint(
+            "collective_units >= 0 AND collective_localities >= 0", name="collective_counts_not_negative"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -116,6 +126,14 @@ class Contest(Model):
     eligibility_id: Mapped[int] = mapped_column(ForeignKey("localities.id"), index=True)
     published: Mapped[bool] = mapped_column(default=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # The issuing authority printed on the winners' certificates (e.g. "Sở Thông tin và Truyền
+    # thông tỉnh Bình Phước"); empty: the CERTIFICATE_ISSUER setting.
+    issuer: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The collective prizes of each round (app.contests.results): how many workplace units and how
+    # many localities win, and the participation rate (percent) a unit must reach to be eligible.
+    collective_units: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")
+    collective_localities: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")
+    collective_min_rate: Mapped[int | None] = mapped_column(SmallInteger)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -160,6 +178,10 @@ class ContestRound(Model):
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The true number of all-correct participants, known at finalize (the prediction's answer).
     all_correct_count: Mapped[int | None] = mapped_column(Integer)
+    # Finalized by ``flask contests finalize-due`` once the round has closed (and its grace passed).
+    auto_finalize: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the organizer published the results page (public, masked names); NULL: not published.
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contest: Mapped[Contest] = relationship(back_populates="rounds", lazy="joined")
 

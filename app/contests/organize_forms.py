@@ -43,6 +43,25 @@ class ContestForm(FlaskForm):
         description=_l("Everyone living in this unit and below may register."),
     )
     published = BooleanField(_l("Published"), default=True)
+    issuer = StringField(
+        _l("Issuing authority on the winners' certificates"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("For example: Sở Thông tin và Truyền thông tỉnh Bình Phước."),
+    )
+    collective_units = IntegerField(
+        _l("Collective prizes for workplace units (how many)"), default=3, validators=[NumberRange(0, 50)]
+    )
+    collective_localities = IntegerField(
+        _l("Collective prizes for localities (how many)"), default=3, validators=[NumberRange(0, 50)]
+    )
+    collective_min_rate = IntegerField(
+        _l("Minimum participation rate for a collective prize (percent, optional)"),
+        validators=[Optional(), NumberRange(0, 100)],
+        description=_l(
+            "Participation rate = participants in the round ÷ members of the unit. Units are ranked by "
+            "it, then by average score; leave empty to rank every unit with a known headcount."
+        ),
+    )
     submit = SubmitField(_l("Save"))
 
 
@@ -76,6 +95,11 @@ class RoundForm(FlaskForm):
     prediction_enabled = BooleanField(_l("Ask the prediction question"), default=True)
     review_after_close = BooleanField(
         _l("Show answers and explanations after the round closes"), default=True
+    )
+    auto_finalize = BooleanField(
+        _l("Finalize by itself when the round closes"),
+        default=False,
+        description=_l("The final ranking is computed by the scheduled job once the round and its grace are over."),
     )
     prizes = TextAreaField(
         _l("Prizes, one per line: label: count"),

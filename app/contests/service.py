@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User, WorkplaceUnit
 from app.accounts.service import find_or_create_unit
-from app.contests import ranking
+from app.contests import ranking, results
 from app.contests.attempts import expire_overdue
 from app.contests.boards import get_board, rebuild_boards, remove_from_tallies
 from app.contests.models import (
@@ -60,6 +60,7 @@ ROUND_FIELDS = (
     "prizes",
     "criteria",
     "review_after_close",
+    "auto_finalize",
 )
 MAX_TIME_LIMIT = 3600  # the packed Redis score holds durations up to 69 minutes exactly
 MAX_WINDOW_DAYS = 45  # ... and submission offsets up to 48 days
@@ -329,6 +330,7 @@ def void_entry(entry: ContestEntry, actor: User, reason: str) -> None:
     board = get_board()
     for round_ in db.session.scalars(select(ContestRound).where(ContestRound.contest_id == entry.contest_id)):
         board.remove(round_, entry.grp, entry.user_id)
+        results.after_ranking_changed(round_)  # a published winner's certificate is revoked
     audit.record(actor, "contest.void_entry", "contest_entry", entry.id, context=contest_context(entry.contest_id),
                  person=entry.full_name, reason=reason)
 
@@ -380,7 +382,32 @@ def finalize_round(round_: ContestRound, actor: User | None = None, now: datetim
                  ranked=ranked, all_correct=actual)
     db.session.flush()  # before expire_all, which would discard unflushed changes
     db.session.expire_all()
+    results.after_ranking_changed(round_)
     return ranked
+
+
+def due_for_finalize(now: datetime | None = None) -> list[int]:
+    """Ids of the rounds set to finalize by themselves whose submissions are over (closing time
+    plus the grace for late submits) and that are not finalized yet."""
+    now = now or utcnow()
+    candidates = db.session.execute(
+        select(ContestRound.id, ContestRound.closes_at, ContestRound.grace_seconds).where(
+            ContestRound.auto_finalize, ContestRound.finalized_at.is_(None), ContestRound.closes_at <= now
+        )
+    ).all()
+    return [rid for rid, closes, grace in candidates if closes + timedelta(seconds=grace) <= now]
+
+
+def finalize_if_due(round_id: int, now: datetime | None = None) -> int | None:
+    """Finalize one round found by ``due_for_finalize`` unless another run finalized it meanwhile
+    (checked under the round's row lock, so two cron runs never finalize it twice); returns the
+    number ranked, or None when there was nothing to do (caller commits)."""
+    now = now or utcnow()
+    db.session.execute(select(ContestRound.id).where(ContestRound.id == round_id).with_for_update())
+    round_ = db.session.get(ContestRound, round_id, populate_existing=True)
+    if round_ is None or round_.finalized_at is not None or not round_.auto_finalize:
+        return None
+    return finalize_round(round_, None, now)
 
 
 def _prize_of(prizes: list[dict] | None, rank):

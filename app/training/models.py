@@ -10,9 +10,11 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     SmallInteger,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -106,25 +108,48 @@ class TrainingTestAttempt(Model):
     passed: Mapped[bool] = mapped_column(default=False)
 
 
-class Certificate(Model):
-    """A certificate of completed training, verifiable at ``/verify/<code>`` until revoked.
+CERTIFICATE_KINDS = ("training", "contest")
 
-    ``code`` is 128 random bits (url-safe); it is the only way to reach the public page.
+
+class Certificate(Model):
+    """A certificate, verifiable at ``/verify/<code>`` until revoked: a completed training
+    (``kind`` "training", ``assignment_id``) or a contest prize (``kind`` "contest",
+    ``contest_round_id`` and the prize in ``award``). ``subject`` is what it certifies (the course,
+    or the contest and round), ``issuer`` the issuing authority printed on it.
+
+    ``code`` is 128 random bits (url-safe); it is the only way to reach the public page. A person
+    holds at most one valid certificate per contest round (a partial unique index): when a new final
+    ranking changes their prize, the old certificate is revoked before the new one is issued.
     """
 
     __tablename__ = "certificates"
     __table_args__ = (
         UniqueConstraint("user_id", "assignment_id", name="uq_certificates_user_id_assignment_id"),
         CheckConstraint("length(code) >= 20", name="code_long_enough"),
+        CheckConstraint("kind IN ('training', 'contest')", name="kind_valid"),
+        Index(
+            "uq_certificates_round_user_valid",
+            "contest_round_id",
+            "user_id",
+            unique=True,
+            postgresql_where=text("revoked_at IS NULL"),
+            sqlite_where=text("revoked_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default="training", server_default="training")
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     assignment_id: Mapped[int | None] = mapped_column(
         ForeignKey("training_assignments.id", ondelete="SET NULL"), index=True
     )
-    course_title: Mapped[str] = mapped_column(String(200))
+    contest_round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contest_rounds.id", ondelete="SET NULL"), index=True
+    )
+    subject: Mapped[str] = mapped_column(String(200))
+    award: Mapped[str | None] = mapped_column(String(80))
+    issuer: Mapped[str] = mapped_column(String(200), default="", server_default="")
     full_name: Mapped[str] = mapped_column(String(120))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

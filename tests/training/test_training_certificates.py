@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from app.accounts.models import User
+from app.core import pdf
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.learn.models import Course, Lesson, LessonProgress
@@ -90,7 +91,7 @@ def test_pdf_embeds_a_vietnamese_font_and_the_code(client, login, certificate):
     assert b"DejaVuSans" in data
     from reportlab.pdfbase import pdfmetrics
 
-    font = pdfmetrics.getFont(certificates.FONT_NAME)
+    font = pdfmetrics.getFont(pdf.FONT_NAME)
     # Every character of the Vietnamese name has a glyph in the embedded font.
     assert all(ord(ch) in font.face.charToGlyph for ch in "Nguyễn Thị Hương ợ ữ")
     assert io.BytesIO(data).getbuffer().nbytes > 2000

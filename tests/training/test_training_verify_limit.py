@@ -24,7 +24,7 @@ def _certificate(app) -> str:
         db.session.add(assignment)
         db.session.flush()
         cert = Certificate(code="valid-code-for-the-limit-test", user_id=user.id, assignment_id=assignment.id,
-                           course_title=course.title, full_name=user.full_name, issued_at=utcnow())
+                           subject=course.title, full_name=user.full_name, issued_at=utcnow())
         db.session.add(cert)
         db.session.commit()
         return cert.code

@@ -1,4 +1,5 @@
-"""Organizer pages: banks, contests and rounds, live counters, audit, statistics, exports, voiding.
+"""Organizer pages: banks, contests and rounds, live counters, audit, statistics, exports, voiding,
+results (publication, winners per district, certificates).
 
 Contests belong to their eligibility locality: an organizer sees and edits only contests whose
 eligibility lies inside a subtree they were granted (404 otherwise).
@@ -15,7 +16,7 @@ from flask_login import current_user
 
 from app.accounts.scope import ensure_in_scope, role_required, scope_filter
 from app.accounts.service import normalize_phone
-from app.contests import audit_log, bank_editor, stats
+from app.contests import audit_log, bank_editor, result_documents, results, stats
 from app.contests import banks as bank_service
 from app.contests import service as contest_service
 from app.contests.models import Contest, ContestRound
@@ -26,6 +27,7 @@ from app.core.tabular import write_csv, write_xlsx
 from app.core.types import TZ, utcnow
 from app.localities.models import Locality
 from app.localities.service import get_by_code
+from app.training import certificates
 
 bp = Blueprint("organize", __name__, template_folder="../templates")
 
@@ -98,6 +100,10 @@ def _contest_values(form: ContestForm) -> dict:
         "rules": form.rules.data or "",
         "groups": form.groups.data,
         "published": form.published.data,
+        "issuer": (form.issuer.data or "").strip(),
+        "collective_units": form.collective_units.data or 0,
+        "collective_localities": form.collective_localities.data or 0,
+        "collective_min_rate": form.collective_min_rate.data,
     }
 
 
@@ -157,6 +163,7 @@ def _round_values(form: RoundForm) -> dict:
         "prizes": prizes,
         "criteria": criteria,
         "review_after_close": form.review_after_close.data,
+        "auto_finalize": form.auto_finalize.data,
     }
 
 
@@ -172,6 +179,7 @@ def _fill_round_form(form: RoundForm, round_: ContestRound) -> None:
     form.grace_seconds.data = round_.grace_seconds
     form.prediction_enabled.data = round_.prediction_enabled
     form.review_after_close.data = round_.review_after_close
+    form.auto_finalize.data = round_.auto_finalize
     form.prizes.data = "\n".join(f"{p['label']}: {p['count']}" for p in round_.prizes or [])
     for i, field in enumerate((form.criterion_1, form.criterion_2, form.criterion_3, form.criterion_4)):
         field.data = round_.criteria[i] if i < len(round_.criteria) else ""
@@ -223,6 +231,8 @@ def round_detail(round_id: int):
         tally=stats.daily_tally(round_, "unit" if by == "unit" else "locality"),
         tally_by=by,
         question_stats=stats.question_stats(round_) if round_.is_closed(now) else None,
+        winner_count=len(results.winners(round_)),
+        certificate_count=len(certificates.round_certificates(round_.id)),
         void_form=VoidForm(),
         confirm=ConfirmForm(),
         letters=bank_service.LETTERS,
@@ -245,6 +255,78 @@ def finalize(round_id: int):
                 _("Final ranking computed for %(n)s participants; winners are marked.", n=ranked), "success"
             )
     return redirect(url_for(".round_detail", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/publish")
+@role_required(*ROLES)
+def publish_results(round_id: int):
+    round_ = _round(round_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            issued = results.publish_results(round_, current_user)
+        except results.ResultsError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("The results are published; %(n)s certificates issued.", n=issued), "success")
+    return redirect(url_for(".round_detail", round_id=round_id))
+
+
+@bp.get("/rounds/<int:round_id>/winners")
+@role_required(*ROLES)
+def winners(round_id: int):
+    round_ = _round(round_id)
+    return render_template(
+        "organize/winners.html",
+        round=round_,
+        contest=round_.contest,
+        districts=results.winners_by_district(round_),
+        certs={c.user_id: c for c in certificates.round_certificates(round_.id)},
+        group_label=result_documents.group_label,
+        now=utcnow(),
+    )
+
+
+@bp.get("/rounds/<int:round_id>/winners.pdf")
+@role_required(*ROLES)
+def winners_pdf(round_id: int):
+    round_ = _round(round_id)
+    return Response(
+        result_documents.winners_pdf(round_),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{round_.contest.slug}-round{round_.number}-winners.pdf"'},
+    )
+
+
+def _verify_url(code: str) -> str:
+    return url_for("verify.verify", code=code, _external=True)
+
+
+@bp.get("/rounds/<int:round_id>/certificates.zip")
+@role_required(*ROLES)
+def certificates_zip(round_id: int):
+    round_ = _round(round_id)
+    return Response(
+        result_documents.certificates_zip(round_, _verify_url),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{round_.contest.slug}-round{round_.number}-certificates.zip"'
+        },
+    )
+
+
+@bp.get("/rounds/<int:round_id>/certificates/<int:certificate_id>.pdf")
+@role_required(*ROLES)
+def certificate_pdf(round_id: int, certificate_id: int):
+    round_ = _round(round_id)
+    cert = certificates.find_by_id(certificate_id)
+    if cert is None or cert.contest_round_id != round_.id:
+        abort(404)
+    return Response(
+        certificates.render_pdf(cert, _verify_url(cert.code)),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="certificate-{cert.id}.pdf"'},
+    )
 
 
 @bp.post("/rounds/<int:round_id>/void")

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.contests import attempts, boards
+from app.contests import attempts, boards, results
 from app.contests import banks as bank_service
 from app.contests import service as contest_service
 from app.contests.forms import GROUP_LABELS, PracticeForm, RegisterEntryForm
@@ -15,6 +15,7 @@ from app.core.extensions import db, limiter
 from app.core.types import utcnow
 from app.localities.picker import read_picker
 from app.localities.service import ancestors, get_by_code
+from app.training import certificates
 
 bp = Blueprint("contests", __name__, template_folder="../templates")
 
@@ -272,6 +273,27 @@ def board(slug: str, number: int):
         rank=rank,
         group_labels=GROUP_LABELS,
         locality=locality,
+    )
+
+
+@bp.get("/<slug>/rounds/<int:number>/results")
+def results_page(slug: str, number: int):
+    contest = _contest_or_404(slug)
+    round_ = _round_or_404(contest, number)
+    if round_.results_published_at is None:
+        abort(404)
+    own = None
+    if current_user.is_authenticated:
+        own = next(
+            (c for c in certificates.round_certificates(round_.id) if c.user_id == current_user.id), None
+        )
+    return render_template(
+        "contests/results.html",
+        contest=contest,
+        round=round_,
+        results=results.public_results(round_),
+        own_certificate=own,
+        group_labels=GROUP_LABELS,
     )
 
 
