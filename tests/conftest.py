@@ -86,9 +86,10 @@ def _clean(app) -> None:
                     conn.execute(text(f'DELETE FROM "{name}"'))
         if app.extensions.get("redis") is not None:
             app.extensions["redis"].flushdb()
-    from app.core.messaging import MemorySender
+    from app.core.channels import MemoryAdapter
 
-    MemorySender.outbox.clear()
+    MemoryAdapter.sent.clear()
+    app.extensions.pop("message_rate_limits", None)
 
 
 @pytest.fixture

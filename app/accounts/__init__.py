@@ -3,15 +3,18 @@ and profile pages (``/auth``) and the administration of people and roles (``/adm
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
     from app.accounts import cli, demo
     from app.accounts.routes import admin, api, auth  # noqa: F401  (api adds to the API blueprint)
     from app.core.cli import add_demo_seeder
+    from app.core.messaging import register_kind
 
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.cli.add_command(cli.users_cli)
     app.cli.add_command(cli.officials_cli)
     add_demo_seeder(app, demo.seed_demo_accounts)
+    register_kind(app, "password_reset", _l("Password reset links"), security=True)

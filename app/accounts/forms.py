@@ -66,3 +66,12 @@ class GrantForm(FlaskForm):
     locality_code = StringField(_l("Locality code"), validators=[DataRequired(), Length(max=20)],
                                 description=_l("The role covers this unit and everything below it."))
     submit = SubmitField(_l("Grant"))
+
+
+class MessagePreferencesForm(FlaskForm):
+    """The kinds of message are checkboxes named ``receive`` (one per kind), read by the view."""
+
+    channel = SelectField(_l("Preferred channel"), choices=[
+        ("", _l("Automatic (e-mail if I have one, else SMS)")), ("email", _l("E-mail")), ("sms", _l("SMS")),
+        ("zalo", _l("Zalo"))], validators=[Optional()])
+    submit = SubmitField(_l("Save"))

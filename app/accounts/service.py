@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import RoleGrant, User, WorkplaceUnit
 from app.accounts.tokens import revoke_tokens
+from app.core import messaging
 from app.core.extensions import db
 from app.core.text import fold
 from app.core.types import utcnow
@@ -138,6 +140,21 @@ def change_password(user: User, new_password: str) -> None:
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def send_reset_link(user: User, link: str) -> int | None:
+    """Queue the password-reset link to the person (a security message: nobody can opt out of it),
+    commit, and try to deliver it at once; a failed try is retried by ``flask notify send``.
+    Returns the message id (None when the person has no reachable address)."""
+    subject = _("Reset your Công Dân Số password")
+    body = _("Open this link to choose a new password: %(link)s", link=link)
+    message_id = messaging.enqueue_one(
+        "password_reset", user, messaging.Content(subject, body, {"link": link}), uuid.uuid4().hex
+    )
+    db.session.commit()
+    if message_id is not None:
+        messaging.send_now([message_id])
+    return message_id
 
 
 def make_reset_token(user: User) -> str:

@@ -8,11 +8,13 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    from app.contests import messages
     from app.contests.audit_log import register_actions
     from app.contests.cli import contests_cli
     from app.contests.demo import seed_contest_demo
     from app.contests.routes import api, organize, organize_audit, organize_banks, participant  # noqa: F401
     from app.core.cli import add_demo_seeder
+    from app.core.messaging import add_collector, register_kind
     from app.core.templating import add_nav_link, add_staff_link
 
     register_actions()
@@ -23,3 +25,6 @@ def init_app(app: Flask) -> None:
     add_nav_link(app, "contests.index", _l("Contests"))
     app.cli.add_command(contests_cli)
     add_demo_seeder(app, seed_contest_demo)
+    register_kind(app, "contest_round_opened", _l("A contest round I registered for opens"))
+    register_kind(app, "contest_results", _l("Contest results and prizes"))
+    add_collector(app, messages.collect)

@@ -1,4 +1,5 @@
-"""What every domain's commands share: import reports, reading a table file, and ``flask demo``.
+"""What every domain's commands share: import reports, reading a table file, ``flask demo`` and
+``flask notify send`` (the outbox).
 
 Each domain adds its own command groups in its ``init_app`` and its demo data with
 ``add_demo_seeder``; ``flask demo seed`` runs the seeders in the order the domains were set up.
@@ -56,5 +57,28 @@ def add_demo_seeder(app: Flask, seeder: Callable[[], None]) -> None:
     app.extensions.setdefault("demo_seeders", []).append(seeder)
 
 
+notify_cli = AppGroup("notify", help="Messages to people: the outbox (app.core.messaging).")
+
+
+@notify_cli.command("send")
+@click.option("--batch", default=50, show_default=True, help="Messages leased per claim.")
+@click.option("--limit", type=int, default=None, help="Stop after this many tries.")
+@click.option("--collect/--no-collect", default=True, show_default=True,
+              help="First enqueue what became due (round openings, results, training reminders).")
+def notify_send_cmd(batch: int, limit: int | None, collect: bool) -> None:
+    """Enqueue what became due, then deliver every due message, in batches, within each channel's
+    rate limit, with retries and back-off. Run it every minute from cron; a message is never sent
+    twice, even when a run is killed mid-batch and another starts."""
+    from app.core import messaging
+
+    queued = messaging.collect_due() if collect else 0
+    report = messaging.deliver_due(batch=max(batch, 1), limit=limit)
+    click.echo(
+        f"{queued} queued; {report.sent} sent, {report.retried} to retry, {report.failed} failed, "
+        f"{report.deferred} left for the next run (rate limit), {report.unconfirmed} unconfirmed."
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
+    app.cli.add_command(notify_cli)

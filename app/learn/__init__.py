@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from app.core.cli import add_demo_seeder
+    from app.core.messaging import register_kind
     from app.core.templating import add_nav_link, add_staff_link
     from app.learn.cli import content_cli, seed_demo_courses
     from app.learn.content import render_markdown
@@ -18,5 +19,6 @@ def init_app(app: Flask) -> None:
     add_staff_link(app, "learn.assist", _l("Assisted learning"), ("helper",))
     add_staff_link(app, "learn.author_index", _l("Write lessons"), ("organizer",))
     add_demo_seeder(app, seed_demo_courses)
+    register_kind(app, "assisted_summary", _l("Summaries of lessons learned with a community helper"))
     app.jinja_env.filters["markdown"] = render_markdown
     app.cli.add_command(content_cli)

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +27,7 @@ from app.accounts.models import User
 from app.accounts.scope import in_scope, scope_filter
 from app.accounts.service import normalize_phone
 from app.competency.evidence import record_evidence
+from app.core import messaging
 from app.core.extensions import db
 from app.core.text import fold
 from app.core.types import utcnow
@@ -294,9 +297,42 @@ def open_session(helper: User, session_id: int | None) -> AssistedSession | None
     return session
 
 
-def end_session(session: AssistedSession) -> None:
-    if session.ended_at is None:
-        session.ended_at = utcnow()
+def end_session(session: AssistedSession) -> int | None:
+    """Close an assisted session and, when the citizen has a phone, queue them a summary of what
+    they learned in it (caller commits). Returns the message id, if one was queued."""
+    if session.ended_at is not None:
+        return None
+    session.ended_at = utcnow()
+    citizen = session.citizen
+    if not citizen.phone:
+        return None
+    return messaging.enqueue_one("assisted_summary", citizen, _session_summary(session), f"session:{session.id}")
+
+
+def _session_summary(session: AssistedSession) -> messaging.Content:
+    """What the citizen learned with the helper during the session (in the citizen's language)."""
+    window = (StepProgress.completed_at >= session.started_at, StepProgress.completed_at <= session.ended_at)
+    steps = db.session.scalar(select(func.count(StepProgress.id)).where(
+        StepProgress.user_id == session.citizen_id, StepProgress.assisted_by_id == session.helper_id, *window)) or 0
+    lessons = list(db.session.scalars(
+        select(Lesson.title).join(LessonProgress, LessonProgress.lesson_id == Lesson.id).where(
+            LessonProgress.user_id == session.citizen_id, LessonProgress.assisted_by_id == session.helper_id,
+            LessonProgress.completed_at >= session.started_at, LessonProgress.completed_at <= session.ended_at)
+        .order_by(LessonProgress.completed_at)))
+    link = messaging.public_url("learn.my_learning")
+    helper = session.helper.full_name
+
+    def render() -> messaging.Content:
+        titles = ", ".join(lessons) if lessons else _("none completed yet")
+        return messaging.Content(
+            _("What you learned today with %(helper)s", helper=helper),
+            _("Công Dân Số: today you learned with %(helper)s: %(steps)s steps, lessons completed: %(titles)s. "
+              "Continue any time: %(link)s", helper=helper, steps=steps, titles=titles, link=link),
+            {"helper": helper, "steps": steps, "lessons": lessons, "link": link},
+        )
+
+    with force_locale(session.citizen.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return render()
 
 
 def helper_sessions(helper: User, limit: int = 50) -> list[AssistedSession]:

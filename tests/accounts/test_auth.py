@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.core.extensions import db
-from app.core.messaging import MemorySender
+from app.core.channels import MemoryAdapter
 
 
 def register(client, **overrides):
@@ -152,7 +152,7 @@ def test_login_redirects_only_to_local_pages(client, make_user):
 
 
 def _reset_link() -> str:
-    _recipient, _subject, body = MemorySender.outbox[-1]
+    body = MemoryAdapter.sent[-1].body
     return re.search(r"http://localhost(/auth/reset/\S+)", body).group(1)
 
 
@@ -184,7 +184,7 @@ def test_password_reset_token_expires(client, app, make_user):
 def test_reset_request_does_not_reveal_whether_an_account_exists(client):
     response = client.post("/auth/reset", data={"login": "0912000000"})
     assert response.status_code == 302
-    assert MemorySender.outbox == []
+    assert MemoryAdapter.sent == []
 
 
 def test_password_change_ends_other_sessions(app, make_user):

@@ -1,4 +1,5 @@
-"""Register, log in, log out, reset and change password, edit the profile."""
+"""Register, log in, log out, reset and change password, edit the profile and the messages one
+receives."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -11,14 +12,15 @@ from app.accounts import service as accounts
 from app.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
+    MessagePreferencesForm,
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
     ResetRequestForm,
 )
 from app.accounts.service import AccountError
+from app.core import messaging
 from app.core.extensions import db, limiter
-from app.core.messaging import send_message
 from app.core.text import fold
 from app.localities.picker import read_picker
 
@@ -108,9 +110,7 @@ def reset_request():
         user = accounts.find_by_login(form.login.data)
         if user is not None and user.is_active:
             token = accounts.make_reset_token(user)
-            link = url_for("auth.reset_password", token=token, _external=True)
-            send_message(user.login, _("Reset your Công Dân Số password"),
-                         _("Open this link to choose a new password: %(link)s", link=link))
+            accounts.send_reset_link(user, url_for("auth.reset_password", token=token, _external=True))
         # Same answer whether or not the account exists, so logins cannot be probed.
         flash(_("If an account exists for this login, a reset link has been sent to it."), "info")
         return redirect(url_for("auth.login"))
@@ -184,3 +184,21 @@ def profile():
         _("Choose where you live.") if status == 400 and picker.selected is None else None)
     return render_template("auth/profile.html", form=form, picker=picker, picker_error=picker_error,
                            user=user), status
+
+
+@bp.route("/messages", methods=["GET", "POST"])
+@login_required
+def message_preferences():
+    """Which kinds of message the person receives (security messages always) and on which channel."""
+    pref = messaging.preferences(current_user.id)
+    form = MessagePreferencesForm(data={"channel": pref.channel or ""} if request.method == "GET" else None)
+    kinds = messaging.optional_kinds()
+    if form.validate_on_submit():
+        wanted = set(request.form.getlist("receive"))
+        messaging.save_preferences(current_user.id, [k.name for k in kinds if k.name not in wanted],
+                                   form.channel.data or None)
+        db.session.commit()
+        flash(_("Your message choices have been saved."), "success")
+        return redirect(url_for("auth.message_preferences"))
+    return render_template("auth/messages.html", form=form, kinds=kinds, opted_out=set(pref.opted_out or []),
+                           user=current_user), 400 if request.method == "POST" else 200

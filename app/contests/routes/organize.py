@@ -18,11 +18,14 @@ from app.accounts.scope import ensure_in_scope, role_required, scope_filter
 from app.accounts.service import normalize_phone
 from app.contests import audit_log, bank_editor, result_documents, results, stats
 from app.contests import banks as bank_service
+from app.contests import messages as contest_messages
 from app.contests import service as contest_service
 from app.contests.models import Contest, ContestRound
 from app.contests.organize_forms import ConfirmForm, ContestForm, RoundForm, VoidForm
+from app.core import messaging
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
+from app.core.models import MessageCampaign
 from app.core.tabular import write_csv, write_xlsx
 from app.core.types import TZ, utcnow
 from app.localities.models import Locality
@@ -326,6 +329,35 @@ def certificate_pdf(round_id: int, certificate_id: int):
         certificates.render_pdf(cert, _verify_url(cert.code)),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="certificate-{cert.id}.pdf"'},
+    )
+
+
+@bp.get("/messages")
+@role_required(*ROLES)
+def campaigns():
+    found = contest_messages.campaigns_in_scope(
+        scope_filter(current_user, ROLES, Locality.path), include_unplaced=current_user.has_role("admin")
+    )
+    return render_template(
+        "organize/campaigns.html", campaigns=found, counts=messaging.status_counts([c.id for c in found]),
+        kinds={k.name: k.label for k in messaging.message_kinds()},
+    )
+
+
+@bp.get("/messages/<int:campaign_id>")
+@role_required(*ROLES)
+def campaign(campaign_id: int):
+    found = db.session.get(MessageCampaign, campaign_id)
+    if found is None or (found.locality_id is None and not current_user.has_role("admin")):
+        abort(404)
+    if found.locality_id is not None:
+        ensure_in_scope(db.session.get(Locality, found.locality_id), *ROLES)
+    return render_template(
+        "organize/campaign.html", campaign=found, messages=messaging.campaign_messages(found.id),
+        counts=messaging.status_counts([found.id])[found.id],
+        kinds={k.name: k.label for k in messaging.message_kinds()},
+        status_labels={"queued": _("Queued"), "sending": _("Sending"), "sent": _("Sent"), "failed": _("Failed"),
+                       "unconfirmed": _("Unconfirmed")},
     )
 
 
