@@ -305,6 +305,8 @@ def claim(owner: str, batch: int, skip_channels: Iterable[str] = (), now: dateti
     now = now or utcnow()
     lease = now + timedelta(seconds=int(current_app.config["MESSAGE_LEASE_SECONDS"]))
     free = or_(M.lease_until.is_(None), M.lease_until < now)
+    # A CTE is evaluated once: as a plain ``IN (subquery)`` PostgreSQL may run the LIMIT ... SKIP
+    # LOCKED subquery again per row and lease more than ``batch`` rows.
     due = (
         select(M.id)
         .where(M.status == "queued", M.next_attempt_at <= now, free, M.channel.not_in(list(skip_channels)),
@@ -312,9 +314,10 @@ def claim(owner: str, batch: int, skip_channels: Iterable[str] = (), now: dateti
         .order_by(M.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
+        .cte("due")
     )
     ids = db.session.execute(
-        update(M).where(M.id.in_(due.scalar_subquery()), M.status == "queued", free)
+        update(M).where(M.id.in_(select(due.c.id)), M.status == "queued", free)
         .values(lease_owner=owner, lease_until=lease, attempts=M.attempts + 1)
         .returning(M.id)
         .execution_options(synchronize_session=False)
