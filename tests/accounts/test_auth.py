@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from app.accounts import service as accounts
 from app.accounts.models import User
-from app.core.extensions import db
 from app.core.channels import MemoryAdapter
+from app.core.extensions import db
 
 
 def register(client, **overrides):

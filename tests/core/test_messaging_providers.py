@@ -13,7 +13,6 @@ from datetime import timedelta
 from email import policy
 from pathlib import Path
 
-import pytest
 import time_machine
 
 from app.accounts.models import User
