@@ -123,6 +123,7 @@ ARG_FACTORIES: dict[str, Callable[[Any], Any]] = {
     "table": lambda world: "children",
     "assignment_id": lambda world: _foreign_assignment(world),
     "certificate_id": lambda world: _foreign_certificate(world),
+    "campaign_id": lambda world: _foreign_campaign(world),
     # learning (tests/learn/learn_access.py): public content; an assisted session in district 902
     **{name: (lambda key: lambda world: _learn().learn_content(world)[key])(name)
        for name in ("course_slug", "lesson_slug", "course_id", "lesson_id", "step_id")},
@@ -171,3 +172,16 @@ def _foreign_certificate(world) -> int:
         db.session.add(cert)
         db.session.commit()
         return cert.id
+
+
+def _foreign_campaign(world) -> int:
+    """A campaign of messages about the foreign district (issue 16)."""
+    from app.core import messaging
+    from app.core.extensions import db
+    from app.localities.service import get_by_code
+
+    with world.app.app_context():
+        campaign = messaging.campaign("foreign-campaign", "contest_round_opened", "Huyện Hai",
+                                      get_by_code(world.foreign).id)
+        db.session.commit()
+        return campaign.id

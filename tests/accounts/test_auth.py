@@ -282,3 +282,23 @@ def test_every_form_needs_its_csrf_token(tmp_path):
         assert response.status_code == 400, path
         assert "Biểu mẫu đã hết hạn" in response.get_data(as_text=True)
     assert client.get("/api/v1/health").status_code == 200
+
+
+def test_a_person_opts_out_of_a_kind_of_message_and_chooses_a_channel(client, app, make_user):
+    from app.core import messaging
+
+    user = make_user(phone="0987654321", email="mai@example.vn")
+    client.post("/auth/login", data={"login": "0987654321", "password": "secret-pass-1"})
+    page = client.get("/auth/messages").get_data(as_text=True)
+    assert 'value="contest_round_opened"' in page
+    assert 'value="password_reset"' not in page  # security messages cannot be turned off
+    kinds = ["contest_results", "training_due", "training_overdue", "training_digest", "assisted_summary"]
+    response = client.post("/auth/messages", data={"receive": kinds, "channel": "sms"})
+    assert response.status_code == 302
+    with app.app_context():
+        pref = messaging.preferences(user.id)
+        assert (pref.opted_out, pref.channel) == (["contest_round_opened"], "sms")
+    page = client.get("/auth/messages").get_data(as_text=True)
+    assert 'id="receive-contest_round_opened">' in page  # unchecked now
+    assert 'id="receive-contest_results" checked>' in page
+    assert client.post("/auth/messages", data={"channel": "fax"}).status_code == 400

@@ -85,3 +85,36 @@ def test_helper_creates_an_assisted_account_without_a_phone(client, app, helper,
 def test_citizens_cannot_open_the_helper_pages(client, make_user, login, tree):
     login(make_user(locality=tree["v1"]))
     assert client.get("/learn/assist/").status_code == 403
+
+
+def test_ending_a_session_sends_the_citizen_a_summary_when_they_have_a_phone(
+        client, app, runner, shipped, helper, make_user, tree):
+    from app.core.channels import MemoryAdapter
+
+    citizen = make_user(full_name="Lò Thị Mai", locality=tree["v1"])
+    client.post(f"/learn/assist/start/{citizen.id}")
+    for number, data in ((1, {"choice": "2"}), (2, {"choice": "1"}), (3, {}), (4, {})):
+        client.post(f"{LESSON}/step/{number}", data=data)
+    with app.app_context():
+        session_id = db.session.scalar(select(AssistedSession.id).where(AssistedSession.citizen_id == citizen.id))
+    client.post(f"/learn/assist/{session_id}/end")
+    assert runner.invoke(args=["notify", "send", "--no-collect"]).exit_code == 0
+    (summary,) = [m for m in MemoryAdapter.sent if m.kind == "assisted_summary"]
+    assert summary.address == citizen.phone
+    assert "Hoàng Thị Hỗ Trợ" in summary.body
+    assert "Nhận biết" in summary.body or "lừa đảo" in summary.body.lower()
+    assert summary.params["steps"] == 4
+
+
+def test_a_citizen_without_a_phone_gets_no_summary(app, helper, tree):
+    from app.core.models import OutboxMessage
+    from app.learn import progress
+    from app.localities.service import get_by_code
+
+    with app.app_context():
+        helper_user = db.session.get(User, helper.id)
+        citizen = progress.create_assisted_citizen(helper_user, "Cụ Bà Không Máy", get_by_code(tree["v1"]))
+        session = progress.start_session(helper_user, citizen)
+        assert progress.end_session(session) is None
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count(OutboxMessage.id))) == 0
