@@ -286,13 +286,14 @@ def sweep_unconfirmed(now: datetime | None = None) -> int:
     """Mark "unconfirmed" the e-mails handed to an SMTP server by a sender that died before
     recording the answer: they are never sent again. Returns how many."""
     now = now or utcnow()
-    result = db.session.execute(
+    swept = db.session.execute(
         update(M).where(M.status == "sending", M.lease_until < now)
         .values(status="unconfirmed", lease_owner=None, lease_until=None,
                 last_error="the sender stopped before the server's answer; not sent again")
-        .execution_options(synchronize_session=False))
+        .returning(M.id)
+        .execution_options(synchronize_session=False)).all()
     db.session.commit()
-    return result.rowcount or 0
+    return len(swept)
 
 
 def claim(owner: str, batch: int, skip_channels: Iterable[str] = (), now: datetime | None = None,
