@@ -180,7 +180,8 @@ def render_pdf(cert: Certificate, verify_url: str) -> bytes:
     else:
         pdf.drawCentredString(width / 2, height - 270, _("has completed the training"))
     pdf.setFont(font, 18)
-    for i, line in enumerate(_wrapped(cert.subject, 70)[:2]):
+    lines = [line for part in cert.subject.split(" — ") for line in _wrapped(part, 70)]
+    for i, line in enumerate(lines[:3]):
         pdf.drawCentredString(width / 2, height - 302 - 24 * i, line)
     pdf.setFont(font, 12)
     pdf.drawString(70, 110, _("Date: %(date)s", date=cert.issued_at.astimezone(TZ).strftime("%d/%m/%Y")))
