@@ -227,13 +227,13 @@ def _preferences_of(user_ids: list[int]) -> dict[int, MessagePreference]:
 
 
 def _insert_new(rows: list[dict]) -> int:
-    """Insert the rows whose ``dedupe_key`` is new; returns how many were inserted."""
+    """Insert the rows whose ``dedupe_key`` is new; returns how many were inserted (one executemany
+    per chunk, which SQLAlchemy sends as multi-row INSERTs)."""
     insert = dialect_insert(db.session.get_bind().dialect.name)
+    stmt = insert(M).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(M.id)
     added = 0
     for start in range(0, len(rows), INSERT_BATCH):
-        stmt = insert(M).values(rows[start:start + INSERT_BATCH]).on_conflict_do_nothing(
-            index_elements=["dedupe_key"])
-        added += len(db.session.execute(stmt.returning(M.id)).all())
+        added += len(db.session.execute(stmt, rows[start:start + INSERT_BATCH]).all())
     return added
 
 
@@ -297,8 +297,8 @@ def sweep_unconfirmed(now: datetime | None = None) -> int:
 
 
 def claim(owner: str, batch: int, skip_channels: Iterable[str] = (), now: datetime | None = None,
-          only: Iterable[int] | None = None) -> list[int]:
-    """Lease up to ``batch`` due messages to ``owner`` and commit; returns their ids in order.
+          only: Iterable[int] | None = None) -> list[OutboxMessage]:
+    """Lease up to ``batch`` due messages to ``owner`` and commit; returns them in order.
 
     Due: queued, retry time reached, no live lease. Concurrent senders skip each other's rows
     (SKIP LOCKED on PostgreSQL; SQLite has one writer at a time) and the outer conditions are
@@ -317,14 +317,20 @@ def claim(owner: str, batch: int, skip_channels: Iterable[str] = (), now: dateti
         .with_for_update(skip_locked=True)
         .cte("due")
     )
-    ids = db.session.execute(
+    rows = db.session.execute(
         update(M).where(M.id.in_(select(due.c.id)), M.status == "queued", free)
         .values(lease_owner=owner, lease_until=lease, attempts=M.attempts + 1)
-        .returning(M.id)
-        .execution_options(synchronize_session=False)
+        .returning(M)
+        .execution_options(synchronize_session=False, populate_existing=True)
     ).scalars().all()
+    claimed = [_detached(row) for row in rows]  # before the commit, which expires them
     db.session.commit()
-    return sorted(ids)
+    return sorted(claimed, key=lambda m: m.id)
+
+
+def _detached(row: OutboxMessage) -> OutboxMessage:
+    """A plain copy of a claimed row (no further SQL when read after the commit)."""
+    return OutboxMessage(**{c.key: getattr(row, c.key) for c in M.__table__.columns})
 
 
 def _owned(message_id: int, owner: str):
@@ -385,13 +391,10 @@ def deliver_due(batch: int = 50, max_wait: float = 5.0, sleep: Callable[[float],
     tried = 0
     try:
         while limit is None or tried < limit:
-            ids = claim(owner, batch if limit is None else min(batch, limit - tried), paused, only=only)
-            if not ids:
+            rows = claim(owner, batch if limit is None else min(batch, limit - tried), paused, only=only)
+            if not rows:
                 break
-            for message_id in ids:
-                row = db.session.get(M, message_id, populate_existing=True)
-                if row is None:
-                    continue
+            for row in rows:
                 if row.channel in paused or not _pace(row.channel, max_wait, sleep):
                     paused.add(row.channel)
                     _record(row.id, owner, lease_owner=None, lease_until=None, attempts=row.attempts - 1)

@@ -160,13 +160,13 @@ def test_a_leased_message_is_not_claimed_by_another_sender_until_the_lease_runs_
     with time_machine.travel(NOW, tick=False):
         messaging.enqueue("contest_round_opened", [db.session.get(User, i) for i in people], _content, "r")
         db.session.commit()
-        mine = messaging.claim("sender-a", 2)
-        theirs = messaging.claim("sender-b", 5)
+        mine = [m.id for m in messaging.claim("sender-a", 2)]
+        theirs = [m.id for m in messaging.claim("sender-b", 5)]
     assert len(mine) == 2
     assert set(mine).isdisjoint(theirs)
     assert len(theirs) == 1
     with time_machine.travel(NOW + timedelta(seconds=ctx.config["MESSAGE_LEASE_SECONDS"] + 1), tick=False):
-        assert messaging.claim("sender-c", 5) == sorted([*mine, *theirs])
+        assert [m.id for m in messaging.claim("sender-c", 5)] == sorted([*mine, *theirs])
 
 
 def test_a_password_reset_goes_through_the_outbox_at_once_and_its_link_is_not_kept(client, app, make_user):
