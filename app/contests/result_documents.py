@@ -59,6 +59,20 @@ def winners_pdf(round_: ContestRound) -> bytes:
     return out.getvalue()
 
 
+def winners_table(round_: ContestRound) -> tuple[list[str], list[list]]:
+    """The list of winners per district as a table (headers in the UI's language), for the one
+    export writer (``app.core.exports``)."""
+    header = [_("District"), _("Prize"), _("Rank"), _("Full name"), _("Birth year"), _("Group"), _("Locality"),
+              _("Locality code"), _("Workplace unit"), _("Phone"), _("Score")]
+    rows = [
+        [district, w.prize, w.rank, w.full_name, w.birth_year or "", group_label(w.grp), w.locality,
+         w.locality_code, w.unit, w.phone, w.score]
+        for district, people in winners_by_district(round_)
+        for w in people
+    ]
+    return header, rows
+
+
 def _row(w: Winner) -> list:
     return [w.prize, w.rank, w.full_name, w.birth_year or "", group_label(w.grp), w.locality, w.unit, w.score]
 

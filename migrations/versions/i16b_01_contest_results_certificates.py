@@ -2,7 +2,7 @@
 contest prizes share the training certificates' table (kind, subject, award, issuer, round)
 
 Revision ID: i16b_01_contest_results
-Revises: 0010
+Revises: i16a_01
 Create Date: 2026-11-23 09:00:00
 
 ``certificates.course_title`` becomes ``subject`` (a course, or a contest and round). One valid
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'i16b_01_contest_results'
-down_revision = '0010'
+down_revision = 'i16a_01'
 branch_labels = None
 depends_on = None
 

@@ -145,6 +145,7 @@ def test_winners_per_district_page_and_pdf_with_full_names_for_the_organizer(
         _finalize(client, world)
         page = client.get(f"/organize/rounds/{world['round_id']}/winners").get_data(as_text=True)
         pdf = client.get(f"/organize/rounds/{world['round_id']}/winners.pdf")
+        csv = client.get(f"/organize/rounds/{world['round_id']}/winners-by-district.csv").data.decode("utf-8-sig")
     sections = page.split('<section class="district">')[1:]
     assert [s.split("<h2>")[1].split("</h2>")[0] for s in sections] == ["Huyện Huyện Hai", "Huyện Huyện Một"]
     assert "Trần Thị Bình" in sections[0]
@@ -153,6 +154,7 @@ def test_winners_per_district_page_and_pdf_with_full_names_for_the_organizer(
     assert "@media print" in client.get("/static/css/contests.css").get_data(as_text=True)
     assert pdf.status_code == 200
     assert pdf.mimetype == "application/pdf"
+    assert "Huyện Huyện Hai,Nhì,2,Trần Thị Bình" in csv  # through the one export writer (app.core.exports)
     assert pdf.data.startswith(b"%PDF")
     assert b"DejaVuSans" in pdf.data
 

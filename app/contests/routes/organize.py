@@ -301,6 +301,17 @@ def winners_pdf(round_id: int):
     )
 
 
+@bp.get("/rounds/<int:round_id>/winners-by-district.<fmt>")
+@role_required(*ROLES)
+def winners_export(round_id: int, fmt: str):
+    round_ = _round(round_id)
+    header, rows = result_documents.winners_table(round_)
+    return export_response(TableExport(
+        title=_("List of winners per district"), headers=header, rows=rows, context=round_context(round_),
+        exported_by=person_label(current_user), filename=f"{round_.contest.slug}-round{round_.number}-winners-by-district",
+    ), fmt)
+
+
 def _verify_url(code: str) -> str:
     return url_for("verify.verify", code=code, _external=True)
 
