@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the home page, the error pages, the shared template helpers and ``flask demo``."""
-    from app.core import cli, errors, routes, templating
+    """Register the URL converters, the home page, the error pages, the shared template helpers and ``flask demo``."""
+    from app.core import cli, errors, routes, templating, urls
 
+    urls.init_app(app)  # before any blueprint: their rules may use the converters
     app.register_blueprint(routes.bp)
     app.register_blueprint(errors.bp)
     templating.register_template_helpers(app)

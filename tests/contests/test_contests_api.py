@@ -297,3 +297,17 @@ def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, c
             if event.contains(engine, "before_cursor_execute", count):
                 event.remove(engine, "before_cursor_execute", count)
         app.extensions["redis"] = None if app.config.get("REDIS_URL") is None else redis_client
+
+
+def test_ids_and_round_numbers_beyond_what_the_database_holds_are_not_found(client, register, world):
+    """Flask's ``<int:...>`` has no upper bound: an id over 2**31 - 1 reached PostgreSQL ("integer out
+    of range") and one over 2**63 - 1 could not be bound by SQLite, a 500 on either."""
+    person = register()
+    with time_machine.travel(NOW, tick=False):
+        headers = _token(client, person)
+        for huge in (2**31, 2**64):
+            assert client.post(f"/api/v1/attempts/{huge}/submit", headers=headers, json={}).status_code == 404
+            assert client.put(f"/api/v1/attempts/{huge}/answers", headers=headers, json={}).status_code == 404
+            assert client.post(f"/api/v1/contests/cuoc-thi/rounds/{huge}/attempts", headers=headers).status_code == 404
+            assert client.get(f"/api/v1/contests/cuoc-thi/rounds/{huge}/leaderboard").status_code == 404
+            assert client.get(f"/api/v1/contests/cuoc-thi/rounds/{huge}/localities").status_code == 404

@@ -91,7 +91,7 @@ def api_contest(slug: str):
     return jsonify(_contest_json(contest, rounds=True))
 
 
-@bp.post("/contests/<slug>/rounds/<int:number>/attempts")
+@bp.post("/contests/<slug>/rounds/<int32:number>/attempts")
 @token_required
 @limiter.limit(lambda: current_app.config.get("CONTEST_START_LIMIT", "10 per minute"), key_func=_user_key)
 def api_start(slug: str, number: int):
@@ -179,7 +179,7 @@ def _answers_payload() -> tuple[dict | None, int | None, str | None]:
     return data.get("answers", {}), prediction, None
 
 
-@bp.put("/attempts/<int:attempt_id>/answers")
+@bp.put("/attempts/<int32:attempt_id>/answers")
 @attempt_owner
 def api_save(attempt: ContestAttempt | None):
     if attempt is None:
@@ -196,7 +196,7 @@ def api_save(attempt: ContestAttempt | None):
     return jsonify({"saved": True, "answers": attempt.answers})
 
 
-@bp.post("/attempts/<int:attempt_id>/submit")
+@bp.post("/attempts/<int32:attempt_id>/submit")
 @attempt_owner
 @limiter.limit(lambda: current_app.config.get("CONTEST_SUBMIT_LIMIT", "30 per minute"), key_func=_user_key)
 def api_submit(attempt: ContestAttempt | None):
@@ -222,7 +222,7 @@ def api_submit(attempt: ContestAttempt | None):
     return jsonify(data)
 
 
-@bp.get("/contests/<slug>/rounds/<int:number>/leaderboard")
+@bp.get("/contests/<slug>/rounds/<int32:number>/leaderboard")
 def api_leaderboard(slug: str, number: int):
     contest, round_ = _lookup(slug, number, board=True)
     if round_ is None:
@@ -266,7 +266,7 @@ def api_leaderboard(slug: str, number: int):
     return jsonify(data)
 
 
-@bp.get("/contests/<slug>/rounds/<int:number>/localities")
+@bp.get("/contests/<slug>/rounds/<int32:number>/localities")
 def api_localities(slug: str, number: int):
     contest, round_ = _lookup(slug, number, board=True)
     if round_ is None:
