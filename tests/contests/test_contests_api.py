@@ -311,3 +311,10 @@ def test_ids_and_round_numbers_beyond_what_the_database_holds_are_not_found(clie
             assert client.post(f"/api/v1/contests/cuoc-thi/rounds/{huge}/attempts", headers=headers).status_code == 404
             assert client.get(f"/api/v1/contests/cuoc-thi/rounds/{huge}/leaderboard").status_code == 404
             assert client.get(f"/api/v1/contests/cuoc-thi/rounds/{huge}/localities").status_code == 404
+
+
+def test_a_board_offset_beyond_what_the_database_takes_is_refused(client, world):
+    for offset in (2**64, 2**31):
+        response = client.get(f"/api/v1/contests/cuoc-thi/rounds/1/leaderboard?offset={offset}")
+        assert response.status_code == 400
+        assert "offset" in response.get_json()["error"]["message"]

@@ -18,6 +18,7 @@ from app.contests.models import ContestAttempt, ContestRound
 from app.core.errors import api_error
 from app.core.extensions import db, limiter
 from app.core.types import utcnow
+from app.core.urls import MAX_INT32
 from app.localities.service import get_by_code
 
 
@@ -235,8 +236,8 @@ def api_leaderboard(slug: str, number: int):
         offset = int(request.args.get("offset", 0))
     except ValueError:
         return api_error(400, "limit and offset must be whole numbers.")
-    if not 1 <= limit <= 200 or offset < 0:
-        return api_error(400, "limit must be 1–200 and offset at least 0.")
+    if not 1 <= limit <= 200 or not 0 <= offset <= MAX_INT32:
+        return api_error(400, f"limit must be 1–200 and offset 0–{MAX_INT32}.")
     locality = None
     if request.args.get("locality"):
         locality = get_by_code(request.args["locality"][:20])
