@@ -100,17 +100,18 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
 
     @app.before_request
     def refuse_nul_characters():
-        """PostgreSQL cannot store NUL in text: refuse such input up front with a 400. Only a
-        form's body is read here (a JSON API call's is parsed by its view, not twice)."""
+        """PostgreSQL cannot store or compare NUL in text: refuse such input up front with a 400,
+        in the URL's path and query and in a form. Only a form's body is read here (a JSON API
+        call's is parsed by its view, not twice)."""
         sources = [request.args]
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             sources.append(request.form)
-        for source in sources:
-            for values in source.listvalues():
-                if any("\x00" in v for v in values):
-                    from flask import abort
+        found = "\x00" in request.path or any(
+            "\x00" in v for source in sources for values in source.listvalues() for v in values)
+        if found:
+            from flask import abort
 
-                    abort(400)
+            abort(400)
         return None
 
     @app.before_request

@@ -142,3 +142,11 @@ def test_nul_characters_anywhere_are_refused_before_reaching_the_database(client
     login(make_user(roles={"manager": tree["province"]}))
     assert client.get("/admin/users", query_string={"q": "a\x00b"}).status_code == 400
     assert client.post("/auth/login", data={"login": "09\x00", "password": "x"}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/v1/contests/a%00b", "/api/v1/localities/9%000/children",
+                                  "/api/v1/contests/a%00b/rounds/1/leaderboard", "/contests/a%00b"])
+def test_nul_characters_in_a_url_path_are_refused_before_reaching_the_database(client, path):
+    """PostgreSQL cannot compare text holding NUL: such a path was a 500 there."""
+    response = client.get(path)
+    assert response.status_code == 400
