@@ -192,8 +192,11 @@ def clean_answers(attempt: ContestAttempt, raw: dict) -> dict[str, list[int]]:
             continue
         if not isinstance(values, list):
             values = [values]
-        picked = sorted({int(v) for v in values if str(v).lstrip("-").isdigit() and 0 <= int(v) < sizes[key]})
-        out[key] = picked
+        # Option numbers come as JSON ints or decimal strings; ``isdigit`` alone would let through
+        # superscripts such as "²", which ``int()`` refuses. One comprehension: this is the submit path.
+        size = sizes[key]
+        out[key] = sorted({int(v) for v in values
+                           if (type(v) is int or (type(v) is str and v.isdecimal())) and 0 <= int(v) < size})
     return out
 
 

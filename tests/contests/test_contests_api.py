@@ -318,3 +318,20 @@ def test_a_board_offset_beyond_what_the_database_takes_is_refused(client, world)
         response = client.get(f"/api/v1/contests/cuoc-thi/rounds/1/leaderboard?offset={offset}")
         assert response.status_code == 400
         assert "offset" in response.get_json()["error"]["message"]
+
+
+def test_answers_that_are_not_option_numbers_are_ignored(app, client, register, world):
+    """Values that look like digits to ``str.isdigit`` but are not numbers (superscripts, "--1")
+    made ``int()`` raise: a 500 on saving and on submitting."""
+    person = register(name="Phan Văn Số")
+    with time_machine.travel(NOW, tick=False):
+        headers = _token(client, person)
+        attempt = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers).get_json()
+        first = str(attempt["questions"][0]["id"])
+        odd = {first: ["²", "--1", "٣", 0, True, None, 1.5, "1"]}
+        saved = client.put(f"/api/v1/attempts/{attempt['id']}/answers", headers=headers, json={"answers": odd})
+        assert saved.status_code == 200
+        assert saved.get_json()["answers"][first] == [0, 1, 3]
+        submitted = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers,
+                                json={"answers": {first: ["¹"]}})
+        assert submitted.status_code == 200
