@@ -15,9 +15,12 @@ bp = Blueprint("errors", __name__)
 
 
 def api_error(status: int, message: str, **extra) -> Response:
-    """A JSON error response of the API: ``{"error": {"status": ..., "message": ...}}``."""
+    """A JSON error response of the API: ``{"error": {"status": ..., "message": ...}}``; a ``401``
+    names the scheme to authenticate with (``WWW-Authenticate: Bearer``, RFC 6750)."""
     response = jsonify({"error": {"status": status, "message": message, **extra}})
     response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
     return response
 
 log = logging.getLogger("congdanso.errors")
