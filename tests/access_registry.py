@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS: set[str] = {
     "static", "main.index", "main.set_language", "main.set_preferences", "auth.logout",
     "auth.login", "auth.register", "auth.reset_request", "auth.reset_password",
     "api.health", "api.server_time", "api.locality_roots", "api.locality_children",
+    # the API's description (OpenAPI document and its reference page): public, like the API's reads
+    "api.openapi_json", "api.docs",
     "verify.verify",
     # learning: anyone reads lessons; progress is saved only for a logged-in learner
     "learn.catalogue", "learn.course", "learn.lesson", "learn.step", "learn.watched", "learn.lesson_done",

@@ -1,4 +1,7 @@
-"""Contest endpoints of the JSON API (documented in docs/api.md). The answer key is never sent."""
+"""Contest endpoints of the JSON API. The answer key is never sent.
+
+Each view is described by ``@documented`` with the models of ``api_schemas`` (the OpenAPI
+document, ``/api/v1/openapi.json``)."""
 
 from __future__ import annotations
 
@@ -12,14 +15,33 @@ from sqlalchemy.orm import joinedload
 from app.accounts.models import ApiToken, User
 from app.api import bp
 from app.api.auth import bearer_digest, token_params, token_required, token_user_id, valid_token
+from app.api.openapi import documented
 from app.contests import attempts, boards
 from app.contests import service as contest_service
 from app.contests.models import ContestAttempt, ContestRound
+from app.contests.routes.api_schemas import (
+    AnswersIn,
+    AttemptOut,
+    AttemptRefusal,
+    ContestDetail,
+    ContestList,
+    Leaderboard,
+    LeaderboardQuery,
+    LocalityBoard,
+    LocalityBoardQuery,
+    Saved,
+    SubmitRefusal,
+    SubmitResult,
+)
 from app.core.errors import api_error
 from app.core.extensions import db, limiter
 from app.core.types import utcnow
 from app.core.urls import MAX_INT32
 from app.localities.service import get_by_code
+
+SLUG = "The contest's slug (from `GET /contests`)."
+NUMBER = "The round's number (from `GET /contests/{slug}`)."
+ATTEMPT_ID = "The attempt's id (from starting it)."
 
 
 def _user_key() -> str:
@@ -80,12 +102,17 @@ def _attempt_json(attempt: ContestAttempt) -> dict:
 
 
 @bp.get("/contests")
+@documented(tag="contests", operation_id="listContests", responses={200: ContestList})
 def api_contests():
+    """Published contests, newest first."""
     return jsonify({"contests": [_contest_json(c) for c in contest_service.public_contests()]})
 
 
 @bp.get("/contests/<slug>")
+@documented(tag="contests", operation_id="getContest", parameters={"slug": SLUG}, responses={
+    200: ContestDetail, 404: "No published contest has this slug."})
 def api_contest(slug: str):
+    """A published contest with its rules and rounds."""
     contest, _r = _lookup(slug)
     if contest is None:
         return api_error(404, "Unknown contest.")
@@ -93,9 +120,24 @@ def api_contest(slug: str):
 
 
 @bp.post("/contests/<slug>/rounds/<int32:number>/attempts")
+@documented(
+    tag="attempts", operation_id="startAttempt", auth="bearer", limited=True,
+    parameters={"slug": SLUG, "number": NUMBER},
+    responses={
+        201: AttemptOut,
+        400: (AttemptRefusal, "`closed`: the round is not open; `empty`: it has no questions yet."),
+        403: (AttemptRefusal, "`not_registered`: register for the contest on the website first."),
+        404: "Unknown contest or round.",
+        409: (AttemptRefusal, "`limit`: every attempt allowed is used; `voided`: the person's results were voided."),
+    },
+)
 @token_required
 @limiter.limit(lambda: current_app.config.get("CONTEST_START_LIMIT", "10 per minute"), key_func=_user_key)
 def api_start(slug: str, number: int):
+    """Start an attempt, or resume the one in progress (same id and deadline).
+
+    The questions come without their answer key, options in the attempt's own order. Rate-limited
+    per person (`CONTEST_START_LIMIT`, default 10 per minute)."""
     contest, round_ = _lookup(slug, number)
     if round_ is None:
         return api_error(404, "Unknown contest or round.")
@@ -181,8 +223,19 @@ def _answers_payload() -> tuple[dict | None, int | None, str | None]:
 
 
 @bp.put("/attempts/<int32:attempt_id>/answers")
+@documented(
+    tag="attempts", operation_id="saveAnswers", auth="bearer", body=AnswersIn,
+    parameters={"attempt_id": ATTEMPT_ID},
+    responses={
+        200: Saved,
+        400: "The body is not `{\"answers\": {...}, \"prediction\": n}`.",
+        404: "No attempt of the caller has this id.",
+        409: (AttemptRefusal, "`closed`: the attempt is closed; `late`: its time is up (it is now closed)."),
+    },
+)
 @attempt_owner
 def api_save(attempt: ContestAttempt | None):
+    """Autosave answers (and the prediction) of an attempt in progress."""
     if attempt is None:
         return api_error(404, "Unknown attempt.")
     answers, prediction, error = _answers_payload()
@@ -198,9 +251,27 @@ def api_save(attempt: ContestAttempt | None):
 
 
 @bp.post("/attempts/<int32:attempt_id>/submit")
+@documented(
+    tag="attempts", operation_id="submitAttempt", auth="bearer", body=AnswersIn, limited=True,
+    parameters={"attempt_id": ATTEMPT_ID},
+    responses={
+        200: SubmitResult,
+        400: (SubmitRefusal, "The body is not `{\"answers\": {...}, \"prediction\": n}`, or `prediction`: "
+                             "the prediction is out of range."),
+        404: "No attempt of the caller has this id.",
+        409: (SubmitRefusal, "`late`: after the deadline plus the round's grace; the attempt is now closed as "
+                             "`expired`, graded with what was saved."),
+    },
+)
 @attempt_owner
 @limiter.limit(lambda: current_app.config.get("CONTEST_SUBMIT_LIMIT", "30 per minute"), key_func=_user_key)
 def api_submit(attempt: ContestAttempt | None):
+    """Submit an attempt: the server grades it and closes it.
+
+    The same body as autosaving; submitting again returns the same result (counted once). Timing
+    is the server's. Rate-limited per person (`CONTEST_SUBMIT_LIMIT`, default 30 per minute)."""
+    # The product's hottest endpoint: the body is checked by hand (_answers_payload) in the shape
+    # of AnswersIn, not by a schema layer (measured in docs/api.md).
     if attempt is None:
         return api_error(404, "Unknown attempt.")
     answers, prediction, error = _answers_payload()
@@ -224,7 +295,21 @@ def api_submit(attempt: ContestAttempt | None):
 
 
 @bp.get("/contests/<slug>/rounds/<int32:number>/leaderboard")
+@documented(
+    tag="boards", operation_id="getLeaderboard", auth="optional", query=LeaderboardQuery,
+    parameters={"slug": SLUG, "number": NUMBER},
+    responses={
+        200: Leaderboard,
+        400: "A bad `group`, `limit`, `offset` or `locality`.",
+        404: "Unknown contest or round.",
+    },
+)
 def api_leaderboard(slug: str, number: int):
+    """A page of a round's board, with the caller's own rank when a bearer token comes with it.
+
+    Names are masked. Before the round is finalized the ranking is live (every criterion but the
+    prediction); after, it is the frozen final ranking. With `locality` the board is that subtree
+    and ranks are positions within it."""
     contest, round_ = _lookup(slug, number, board=True)
     if round_ is None:
         return api_error(404, "Unknown contest or round.")
@@ -268,7 +353,17 @@ def api_leaderboard(slug: str, number: int):
 
 
 @bp.get("/contests/<slug>/rounds/<int32:number>/localities")
+@documented(
+    tag="boards", operation_id="getLocalityBoard", query=LocalityBoardQuery,
+    parameters={"slug": SLUG, "number": NUMBER},
+    responses={
+        200: LocalityBoard,
+        400: "`parent` is not a locality code inside the contest's area.",
+        404: "Unknown contest or round.",
+    },
+)
 def api_localities(slug: str, number: int):
+    """Participants of a round per unit directly under `parent` (the contest's area by default)."""
     contest, round_ = _lookup(slug, number, board=True)
     if round_ is None:
         return api_error(404, "Unknown contest or round.")
