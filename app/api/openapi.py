@@ -75,6 +75,16 @@ HEADERS: dict[str, dict[str, Any]] = {
     },
 }
 
+# The document's sections in reading order; an endpoint's tag may be new (it then comes last).
+TAGS = {
+    "accounts": "Bearer tokens: an app logs a person in and out.",
+    "contests": "Published contests and their rounds.",
+    "attempts": "Taking a round: start an attempt, autosave, submit. A bearer token is required.",
+    "boards": "A round's public boards: the ranking, and participation by locality.",
+    "localities": "The administrative tree (province, commune, village, …) as it is today.",
+    "health": "The server's state and clock.",
+}
+
 UNAUTHORIZED = Reply(
     "No valid bearer token (missing, unknown, revoked or expired): log in again with `POST /auth/token`.",
     headers=("WWW-Authenticate",),
@@ -221,7 +231,9 @@ def _build(app: Flask) -> dict[str, Any]:
         path, parameters = _path(rule, operation)
         paths.setdefault(path, {})[method.lower()] = _operation(
             rule, view, operation, parameters, refs)
-    tags = sorted({operation.tag for *_rest, operation in found})
+    used = {operation.tag for *_rest, operation in found}
+    tags = [{"name": tag, "description": TAGS[tag]} for tag in TAGS if tag in used]
+    tags += [{"name": tag} for tag in sorted(used - set(TAGS))]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -235,7 +247,7 @@ def _build(app: Flask) -> dict[str, Any]:
             ),
         },
         "servers": [{"url": PREFIX}],
-        "tags": [{"name": tag} for tag in tags],
+        "tags": tags,
         "paths": paths,
         "components": {
             "schemas": definitions.get("$defs", {}),

@@ -61,6 +61,7 @@ class Endpoint:
 @dataclass
 class Section:
     tag: str
+    description: Markup = Markup("")
     endpoints: list[Endpoint] = field(default_factory=list)
 
 
@@ -74,7 +75,8 @@ class Schema:
 def reference(document: dict[str, Any]) -> dict[str, Any]:
     """What the reference page shows of ``document``: its sections (one per tag) of endpoints, and
     its schemas with their properties."""
-    sections = {tag["name"]: Section(tag["name"]) for tag in document.get("tags", [])}
+    sections = {tag["name"]: Section(tag["name"], prose(tag.get("description")))
+                for tag in document.get("tags", [])}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             tag = (operation.get("tags") or [""])[0]
