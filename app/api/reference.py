@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 _CODE = re.compile(r"`([^`]+)`")
@@ -117,23 +116,23 @@ def _rows(schema: dict) -> list[Row]:
 
 
 def type_of(schema: dict) -> Markup:
-    """A JSON Schema as a short phrase: ``array of <QuestionOut>``, ``integer, 1–200``."""
+    """A JSON Schema in a developer's short notation, the same in every language:
+    ``QuestionOut[]``, ``{string: integer[]}``, ``string | null``, ``integer, 1–200``."""
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
         return Markup('<a href="#schema-{0}"><code>{0}</code></a>').format(name)
     for key in ("anyOf", "oneOf"):
         if key in schema:
-            return Markup(" {} ").format(_("or")).join(type_of(option) for option in schema[key])
+            return Markup(" | ").join(type_of(option) for option in schema[key])
     if "const" in schema:
         return Markup("<code>{}</code>").format(_json(schema["const"]))
     if "enum" in schema:
-        return Markup("{} {}").format(_("one of"), Markup(", ").join(
-            Markup("<code>{}</code>").format(_json(v)) for v in schema["enum"]))
+        return Markup(" | ").join(Markup("<code>{}</code>").format(_json(v)) for v in schema["enum"])
     kind = schema.get("type", "any")
     if kind == "array":
-        return Markup("{} {}").format(_("array of"), type_of(schema.get("items", {})))
+        return type_of(schema.get("items", {})) + Markup("<code>[]</code>")
     if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
-        return Markup("{} {}").format(_("object of"), type_of(schema["additionalProperties"]))
+        return Markup("<code>{{string: </code>{}<code>}}</code>").format(type_of(schema["additionalProperties"]))
     out = Markup("<code>{}</code>").format(kind)
     if "format" in schema:
         out += Markup(" ({})").format(schema["format"])
