@@ -99,6 +99,13 @@ def app(_app):
 
 
 @pytest.fixture
+def postgresql_only(app):
+    """Skips (with the reason) a test about a database server's behaviour on the SQLite pass."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite has no server that could drop connections")
+
+
+@pytest.fixture
 def ctx(app):
     """An app context for service-level tests (no HTTP requests in the same test)."""
     with app.app_context():

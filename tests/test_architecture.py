@@ -166,3 +166,41 @@ def test_the_import_linter_contracts_list_every_service_module():
     services = {m.name for m in MODULES if m.kind == "services" and m.package in DOMAINS}
     expected = {name for name in services if not name.endswith(".service")} | {"app.*.service"}
     assert listed == expected
+
+
+def test_only_core_knows_the_sql_dialect():
+    """Every PostgreSQL/SQLite difference lives behind named functions in ``app.core``
+    (``app/core/dialect.py``); business rules never read ``dialect.name``."""
+    bad = []
+    for module in MODULES:
+        if module.package == "core":
+            continue
+        for node in ast.walk(ast.parse(module.path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and node.attr == "name"
+                    and isinstance(node.value, ast.Attribute) and node.value.attr == "dialect"):
+                bad.append(f"{module.path.relative_to(APP.parent)}:{node.lineno}")
+    assert not bad, bad
+
+
+def _bare_returns(function: ast.FunctionDef) -> list[int]:
+    """Lines of ``return`` without a value in ``function``'s own body (not in nested functions)."""
+    lines, stack = [], list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        if isinstance(node, ast.Return) and node.value is None:
+            lines.append(node.lineno)
+        stack.extend(ast.iter_child_nodes(node))
+    return lines
+
+
+def test_no_test_returns_early_instead_of_skipping():
+    """A test that does not apply to a backend calls ``pytest.skip`` with the reason (it then
+    shows as skipped); an early ``return`` would count it as passed without asserting anything."""
+    bad = []
+    for path in sorted((APP.parent / "tests").rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                bad.extend(f"{path.relative_to(APP.parent)}:{line}" for line in _bare_returns(node))
+    assert not bad, bad

@@ -8,7 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import RoleGrant, User, WorkplaceUnit
@@ -191,10 +191,6 @@ def grant_role(user: User, role: str, locality: Locality | None) -> RoleGrant:
     grant = RoleGrant(role=role, locality=locality)
     user.grants.append(grant)
     return grant
-
-
-def count_users() -> int:
-    return db.session.scalar(select(func.count(User.id))) or 0
 
 
 def find_or_create_unit(name: str, locality: Locality, headcount: int | None = None) -> WorkplaceUnit:

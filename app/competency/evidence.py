@@ -7,7 +7,8 @@ from functools import partial
 from sqlalchemy import JSON, bindparam, column, func, select
 
 from app.competency.models import EVIDENCE_SOURCES, Evidence
-from app.core.database import dialect_insert, execute_compiled
+from app.core.database import execute_compiled
+from app.core.dialect import dialect_insert, writes_in_one_statement
 from app.core.extensions import db
 from app.core.types import utcnow
 
@@ -52,16 +53,10 @@ def write_evidence(params: dict) -> None:
     observed = params["observed"]
     if not observed:
         return
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if writes_in_one_statement():
         execute_compiled("evidence-upsert", upsert_rows, params)
         return
     fixed = {name: params[name] for name in ("user_id", "source", "occurred_at")}
-    if dialect != "sqlite":  # pragma: no cover
-        for row in observed:
-            record_evidence(fixed["user_id"], [row["competence_code"]], fixed["source"], row["ref"],
-                            row["success"], row["difficulty"], fixed["occurred_at"])
-        return
     for start in range(0, len(observed), BATCH):
         batch = observed[start : start + BATCH]
         values = dict(fixed)

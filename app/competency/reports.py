@@ -38,6 +38,7 @@ from app.competency.models import (
     PersonLevel,
     ReportRefresh,
 )
+from app.core.dialect import week_start
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.learn.models import AssistedSession, LessonProgress
@@ -48,16 +49,6 @@ CHUNK = 500
 
 
 # --- refreshing --------------------------------------------------------------------------------
-
-
-def week_start(column):
-    """SQL expression: the Monday (Asia/Ho_Chi_Minh) of the week of a UTC timestamp column."""
-    if db.engine.dialect.name == "postgresql":
-        # Literal SQL text, not bound parameters, so GROUP BY matches the selected expression.
-        return func.date(func.date_trunc(literal_column("'week'"),
-                                         func.timezone(literal_column("'Asia/Ho_Chi_Minh'"), column)))
-    return func.date(column, literal_column("'+7 hours'"), literal_column("'-6 days'"),
-                     literal_column("'weekday 1'"))
 
 
 def _in(column, ids: list[int] | None):

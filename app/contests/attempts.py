@@ -21,7 +21,8 @@ from app.contests import banks as bank_service
 from app.contests import ranking
 from app.contests.boards import get_board, tally_source, tally_upsert
 from app.contests.models import ContestAttempt, ContestBestResult, ContestEntry, ContestRound, Question
-from app.core.database import dialect_insert, execute_compiled
+from app.core.database import execute_compiled
+from app.core.dialect import dialect_insert, writes_in_one_statement
 from app.core.extensions import db
 from app.core.types import TZ, utcnow
 from app.learn.models import MediaFile
@@ -320,7 +321,7 @@ def close_attempt(
             submitted_s=int((at - round_.opens_at).total_seconds()),
         )
     connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
+    if writes_in_one_statement(connection):
         row = execute_compiled(
             ("close", live), lambda dialect: _close_statement(dialect, live), params
         ).first()

@@ -24,7 +24,8 @@ from app.contests.models import (
     ContestLocalityTally,
     ContestRound,
 )
-from app.core.database import dialect_insert, get_redis
+from app.core.database import get_redis
+from app.core.dialect import dialect_insert
 from app.core.extensions import db
 from app.core.text import mask_name
 from app.localities.models import Locality, place_label

@@ -125,16 +125,34 @@ def final_order_by(criteria: list[str], actual: int, model=ContestBestResult) ->
     return [*keys, model.user_id]
 
 
-def ahead_of_clause(criteria: list[str], row: ContestBestResult, model=ContestBestResult):
-    """SQL condition: a result ranks strictly ahead of ``row`` on the live ``criteria``."""
-    values = {"score": -row.score, "duration": row.duration_ms, "submitted": row.submitted_s}
-    columns = {"score": -model.score, "duration": model.duration_ms, "submitted": model.submitted_s}
-    live = live_criteria(criteria)
-    pairs = [(columns[c], values[c]) for c in live] + [(model.user_id, row.user_id)]
+def lexicographic_less(pairs: list[tuple]):
+    """SQL condition: the tuple of the pairs' left sides sorts strictly before the tuple of their
+    right sides (``(a1, b1), (a2, b2)`` → ``a1 < b1 OR (a1 = b1 AND a2 < b2)``). The one
+    lexicographic comparison of the ranking: "ranks ahead of" on a board and "improves on" in the
+    best-result upsert are both built from it."""
     clauses = []
-    for i, (col, value) in enumerate(pairs):
-        clauses.append(and_(*[c == v for c, v in pairs[:i]], col < value))
+    for i, (left, right) in enumerate(pairs):
+        clauses.append(and_(*[a == b for a, b in pairs[:i]], left < right))
     return or_(*clauses)
+
+
+_LIVE_COLUMNS = {"score": "score", "duration": "duration_ms", "submitted": "submitted_s"}
+
+
+def _live_pairs(criteria: list[str], ahead, behind) -> list[tuple]:
+    """``(ahead's value, behind's value)`` per live criterion, each oriented so that smaller is
+    better (score is negated); ``ahead`` and ``behind`` are rows or column collections."""
+    pairs = []
+    for name in live_criteria(criteria):
+        a, b = getattr(ahead, _LIVE_COLUMNS[name]), getattr(behind, _LIVE_COLUMNS[name])
+        pairs.append((-a, -b) if name == "score" else (a, b))
+    return pairs
+
+
+def ahead_of_clause(criteria: list[str], row: ContestBestResult, model=ContestBestResult):
+    """SQL condition: a result ranks strictly ahead of ``row`` on the live ``criteria`` (the user
+    id breaks the remaining ties)."""
+    return lexicographic_less([*_live_pairs(criteria, model, row), (model.user_id, row.user_id)])
 
 
 def packed_score(criteria: list[str], score: int, duration_ms: int, submitted_s: int) -> int:
@@ -150,20 +168,7 @@ def packed_score(criteria: list[str], score: int, duration_ms: int, submitted_s:
     return value
 
 
-def live_key(criteria: list[str], score: int, duration_ms: int, submitted_s: int) -> tuple:
-    """Python sort key of a result on the live criteria (used to keep only improving results)."""
-    return (packed_score(criteria, score, duration_ms, submitted_s),)
-
-
 def improves_clause(criteria: list[str], new, old):
     """SQL condition: the result with columns ``new`` (e.g. an upsert's ``excluded``) ranks
-    strictly ahead of ``old`` on the live ``criteria`` (the SQL form of comparing ``live_key``)."""
-    names = {"score": "score", "duration": "duration_ms", "submitted": "submitted_s"}
-    pairs = []
-    for name in live_criteria(criteria):
-        a, b = getattr(new, names[name]), getattr(old, names[name])
-        pairs.append((b, a) if name == "score" else (a, b))  # score: more is better
-    clauses = []
-    for i, (better, worse) in enumerate(pairs):
-        clauses.append(and_(*[x == y for x, y in pairs[:i]], better < worse))
-    return or_(*clauses)
+    strictly ahead of ``old`` on the live ``criteria`` (the SQL form of comparing packed scores)."""
+    return lexicographic_less(_live_pairs(criteria, new, old))

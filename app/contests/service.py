@@ -10,7 +10,6 @@ from sqlalchemy import (
     String,
     and_,
     case,
-    column,
     delete,
     event,
     func,
@@ -18,8 +17,6 @@ from sqlalchemy import (
     literal,
     null,
     select,
-    table,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +39,7 @@ from app.contests.models import (
 )
 from app.core import audit
 from app.core.cache import cached, forget
+from app.core.dialect import replace_partition
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.localities.models import Locality
@@ -431,50 +429,17 @@ _FINAL_COLUMNS = ["round_id", "grp", "final_rank", "user_id", "prize"]
 def _replace_final_ranks(round_id: int, selects: list) -> int:
     """Replace the round's frozen ranks with the rows of ``selects``; returns how many were written.
 
-    SQLite: delete the round's rows and insert. PostgreSQL: fill a new table without indexes
-    (``CHECK (round_id = ...)`` lets the attach skip its validation scan), build its primary key and
-    unique (round, user) index after the rows are in, drop the round's old partition and attach the
-    new one. Building an index over a million sorted rows takes a fraction of a second; inserting
-    them into two B-trees row by row took most of finalize's time (docs/performance.md). Dropping
-    the old partition locks the whole table: final boards of every round wait for the commit,
-    which follows at once.
+    ``contest_final_ranks`` is partitioned by round on PostgreSQL, so the round's ranks are
+    written into a new partition and swapped in (``core.dialect.replace_partition``): building
+    the indexes after a million sorted rows are in takes a fraction of a second, where inserting
+    them into two B-trees row by row took most of finalize's time (docs/performance.md).
     """
-    F = ContestFinalRank
     conn = db.session.connection()
-    if conn.dialect.name != "postgresql":
-        db.session.execute(delete(F).where(F.round_id == round_id).execution_options(synchronize_session=False))
-        return sum(_insert_ranks(conn, F.__table__, q) for q in selects)
-    # Keep the sort of a million rows and the index builds in memory (an external merge on disk
-    # otherwise); applies to this transaction only.
-    conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
-    old = conn.execute(
-        text(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = 'contest_final_ranks'::regclass "
-            "AND pg_get_expr(c.relpartbound, c.oid) = :bound"
-        ),
-        {"bound": f"FOR VALUES IN ({int(round_id)})"},
-    ).scalars().all()
-    name = f"contest_final_ranks_r{int(round_id)}_t{conn.exec_driver_sql('SELECT txid_current()').scalar()}"
-    conn.exec_driver_sql(
-        f"CREATE TABLE {name} (LIKE contest_final_ranks INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
-        f"CONSTRAINT {name}_round CHECK (round_id = {int(round_id)}))"
+    return replace_partition(
+        ContestFinalRank.__table__, "round_id", round_id, _FINAL_COLUMNS,
+        lambda target: sum(_insert_ranks(conn, target, q) for q in selects),
+        primary_key=("round_id", "grp", "final_rank"), unique=("round_id", "user_id"),
     )
-    ranked = sum(_insert_ranks(conn, table(name, *(column(c) for c in _FINAL_COLUMNS)), q) for q in selects)
-    conn.exec_driver_sql(
-        f"ALTER TABLE {name} ADD CONSTRAINT {name}_pkey PRIMARY KEY (round_id, grp, final_rank), "
-        f"ADD CONSTRAINT {name}_user UNIQUE (round_id, user_id)"
-    )
-    # Statistics now (~0.1 s at a million), so exports joining the ranks get sound plans at once;
-    # before the swap, which holds an exclusive lock on contest_final_ranks until commit.
-    conn.exec_driver_sql(f"ANALYZE {name}")
-    for partition in old:
-        conn.exec_driver_sql(f'DROP TABLE "{partition}"')
-    conn.exec_driver_sql(
-        f"ALTER TABLE contest_final_ranks ATTACH PARTITION {name} FOR VALUES IN ({int(round_id)})"
-    )
-    return ranked
 
 
 def _insert_ranks(conn, target, numbered) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import select
 import time
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -83,13 +82,6 @@ def init_app(app: Flask) -> None:
 
 
 _compiled: dict[tuple[str, object], Any] = {}
-
-
-def dialect_insert(dialect: str) -> Callable[..., Any]:
-    """The ``insert`` of PostgreSQL or SQLite, the two with ``ON CONFLICT`` (upserts)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def execute_compiled(key: object, build, params, column_keys: list[str] | None = None):
@@ -177,4 +169,4 @@ def redis_state() -> dict | None:
         return {"ok": False, "error": type(exc).__name__}
 
 
-__all__ = ["Engine", "database_state", "dialect_insert", "execute_compiled", "get_redis", "init_app", "read_scalar", "redis_state"]
+__all__ = ["Engine", "database_state", "execute_compiled", "get_redis", "init_app", "read_scalar", "redis_state"]

@@ -46,7 +46,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core import channels
-from app.core.database import dialect_insert
+from app.core.dialect import dialect_insert
 from app.core.extensions import db
 from app.core.models import MessageCampaign, MessagePreference, OutboxMessage
 from app.core.types import utcnow

@@ -94,9 +94,6 @@ class Locality(Model):
         parent = self.parent if self.type in VILLAGE_TYPES else None
         return place_label(self.type, self.name, parent.type if parent else None, parent.name if parent else None)
 
-    def is_active_on(self, day: date) -> bool:
-        return self.dissolved_on is None or day < self.dissolved_on
-
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<Locality {self.code} {self.type} {self.name}>"
 

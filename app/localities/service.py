@@ -45,11 +45,6 @@ def any_subtree_clause(path_column, paths: Iterable[str]) -> ColumnElement[bool]
     return or_(*clauses)
 
 
-def is_within(inner: Locality, outer: Locality) -> bool:
-    """True when ``inner`` is ``outer`` or one of its descendants (paths compared directly)."""
-    return inner.path.startswith(outer.path)
-
-
 def get_by_code(code: str) -> Locality | None:
     return db.session.scalar(select(Locality).where(Locality.code == code))
 

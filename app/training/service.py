@@ -41,10 +41,6 @@ class TrainingError(ValueError):
     pass
 
 
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 def compliance_state(enrollment: TrainingEnrollment, due_on: date, today: date) -> str:
     """The person's state for one assignment on ``today`` (the rule in the module docstring)."""
     if enrollment.completed_at is not None:

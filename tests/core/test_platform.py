@@ -32,7 +32,7 @@ def test_health_reports_database_state(client, app):
         assert "redis" not in body
 
 
-def test_requests_survive_the_database_dropping_the_pools_connections(client, app):
+def test_requests_survive_the_database_dropping_the_pools_connections(client, app, postgresql_only):
     """Pooled connections are not pinged on every checkout, yet when the database has closed them
     (a restart, an administrator terminating backends) the next requests get new connections
     instead of failing; a connection idle for a while is pinged before use."""
@@ -41,8 +41,6 @@ def test_requests_survive_the_database_dropping_the_pools_connections(client, ap
     from app.core import database
 
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            return  # SQLite has no server to drop connections
         url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     for _round in range(2):  # twice: the pool is full of connections the second time
         assert client.get("/api/v1/contests").status_code == 200

@@ -33,6 +33,7 @@ from app.contests.routes.api_schemas import (
     SubmitRefusal,
     SubmitResult,
 )
+from app.core.dialect import autocommit_request
 from app.core.errors import api_error
 from app.core.extensions import db, limiter
 from app.core.types import utcnow
@@ -194,8 +195,7 @@ def attempt_owner(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapped(attempt_id: int):
-        if db.session.get_bind().dialect.name == "postgresql":
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        autocommit_request()
         digest = bearer_digest()
         attempt = None
         if digest is not None:
