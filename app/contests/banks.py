@@ -398,8 +398,10 @@ def draw_questions(
 ) -> list[dict]:
     """Draw questions at random (``mix`` = how many per difficulty) with a shuffled option order.
 
-    Returns the stored draw ``[{"id": question_id, "order": [...]}]``. When the pool lacks
-    questions of a difficulty the rest is filled from the other difficulties.
+    Returns the stored draw ``[{"id": question_id, "order": [...], "tokens": [...]}]``: ``order``
+    the original option indexes in shown order, ``tokens`` what identifies each shown option to
+    the participant (``new_tokens``). When the pool lacks questions of a difficulty the rest is
+    filled from the other difficulties.
     """
     rng = rng or random.SystemRandom()
     chosen: list[Question | PoolQuestion] = []
@@ -415,8 +417,44 @@ def draw_questions(
     for q in chosen:
         order = list(range(len(q.options)))
         rng.shuffle(order)
-        out.append({"id": q.id, "order": order})
+        out.append({"id": q.id, "order": order, "tokens": new_tokens(len(order), rng)})
     return out
+
+
+def new_tokens(count: int, rng: random.Random | None = None) -> list[str]:
+    """``count`` distinct random tokens (8 hex digits): what identifies each shown option of a
+    question inside one attempt. Drawn afresh for every attempt and stored with it, so they mean
+    nothing outside it (the same text carries another token in the next attempt) and survive a
+    restart; the server maps them back to the bank's option indexes (``chosen_indexes``)."""
+    rng = rng or random.SystemRandom()
+    tokens: list[str] = []
+    while len(tokens) < count:
+        token = f"{rng.getrandbits(32):08x}"
+        if token not in tokens:
+            tokens.append(token)
+    return tokens
+
+
+def option_tokens(item: dict) -> list[str]:
+    """The tokens of a drawn question's options, in shown order (``item`` of a stored draw).
+    Draws stored before tokens existed identified options by their bank index, as then."""
+    return item.get("tokens") or [str(i) for i in item["order"]]
+
+
+def chosen_indexes(item: dict, values) -> list[int]:
+    """The bank's option indexes of the ``values`` (tokens) sent back for a drawn question;
+    anything that is not one of its tokens is ignored."""
+    if not isinstance(values, list):
+        values = [values]
+    index = dict(zip(option_tokens(item), item["order"], strict=True))
+    return sorted({index[v] for v in map(str, values) if v in index})
+
+
+def shown_tokens(item: dict, indexes) -> list[str]:
+    """The tokens of the bank's option ``indexes`` for a drawn question (the inverse of
+    ``chosen_indexes``), in shown order."""
+    wanted = set(indexes or ())
+    return [token for token, i in zip(option_tokens(item), item["order"], strict=True) if i in wanted]
 
 
 def banks_summary() -> list[dict]:
