@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,6 +239,46 @@ def load_bank_files(directory: Path | None = None) -> dict[str, tuple[int, int]]
     if errors:
         raise BankError(errors)
     return {slug: save_bank(slug, title, qs, "file") for slug, (title, qs) in parsed.items()}
+
+
+# --- balance of the answer key --------------------------------------------------------------------
+
+KEY_POSITION_LIMIT = 0.4  # the largest share of single-answer keys that may sit at one position
+KEY_POSITION_MIN = 5  # fewer single-answer questions than this: too few to judge
+
+
+def key_position_warning(bank: str, questions: Sequence) -> str | None:
+    """A warning when more than 40% of the single-answer keys of ``bank``'s ``questions`` (each
+    with ``correct``: the right option indexes) sit at one position, else None.
+
+    Options are shuffled per attempt, but a bank whose keys pile up at "A" still tells whoever
+    sees it in its authored order (exports, the editor, a printed copy) where to look, and shows
+    that wrong options were written as an afterthought. The one check behind ``flask contests
+    load-banks``, the XLSX/CSV import and the GIFT/Moodle XML/Aiken import."""
+    keys = [list(q.correct)[0] for q in questions if len(q.correct or ()) == 1]
+    if len(keys) < KEY_POSITION_MIN:
+        return None
+    position, count = max(sorted(Counter(keys).items()), key=lambda pair: pair[1])
+    if count <= KEY_POSITION_LIMIT * len(keys):
+        return None
+    return _(
+        "Bank %(bank)s: %(share)s%% of its single-answer questions (%(count)s of %(total)s) have the "
+        "right answer at option %(letter)s. Spread the right answers over the positions (at most 40%% "
+        "at one) and make every wrong option plausible.",
+        bank=bank, share=round(100 * count / len(keys)), count=count, total=len(keys), letter=LETTERS[position],
+    )
+
+
+def saved_bank_warning(slug: str) -> str | None:
+    """``key_position_warning`` of a saved bank's active questions."""
+    rows = db.session.scalars(
+        select(Question.correct).join(QuestionBank).where(QuestionBank.slug == slug, Question.active)
+    ).all()
+    return key_position_warning(slug, [QuestionKey(tuple(correct or ())) for correct in rows])
+
+
+class QuestionKey(NamedTuple):
+    correct: tuple[int, ...]
 
 
 # --- XLSX / CSV import -------------------------------------------------------------------------
