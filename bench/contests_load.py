@@ -697,7 +697,7 @@ def submit_phase(app, data: dict, args, port: int, server_pid: int, rng, label: 
                 ContestAttempt.user_id.in_(fresh), ContestAttempt.status == "open"
             )
         ):
-            answers = {str(q["id"]): [rng.choice(q["order"])] for q in questions}
+            answers = {str(q["id"]): [rng.choice(q.get("tokens") or q["order"])] for q in questions}
             body = json.dumps({"answers": answers, "prediction": rng.randint(0, 3000)})
             submits.append(f"POST\t/api/v1/attempts/{attempt_id}/submit\t{tokens[user_id]}\t{body}")
         db.session.rollback()

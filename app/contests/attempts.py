@@ -153,10 +153,12 @@ def _questions(attempt: ContestAttempt) -> dict[int, Any]:
 
 
 def attempt_questions(attempt: ContestAttempt, reveal: bool = False) -> list[dict]:
-    """The drawn questions in stored order with options in stored order.
+    """The drawn questions in stored order with options in the attempt's own (shuffled) order.
 
-    Options are ``{"value": original index, "text": ...}``; ``correct`` and ``explanation`` are
-    included only when ``reveal`` is true (practice feedback, review after the round closes).
+    Options are ``{"value": token, "text": ...}``: the token is random per attempt
+    (``banks.new_tokens``), so neither it nor the order tells anything outside the attempt;
+    ``chosen`` lists the tokens saved. ``correct`` (tokens) and ``explanation`` are included only
+    when ``reveal`` is true (practice feedback, review after the round closes).
     """
     questions = _questions(attempt)
     out = []
@@ -164,18 +166,19 @@ def attempt_questions(attempt: ContestAttempt, reveal: bool = False) -> list[dic
         q = questions[item["id"]]
         key = item.get("key", q.correct)  # the key the attempt is graded with
         chosen = attempt.answers.get(str(q.id), [])
+        tokens = bank_service.option_tokens(item)
         entry = {
             "id": q.id,
             "number": number,
             "text": q.text,
             "image": q.image,  # the token of the question's image (app.learn.media), or None
             "multiple": len(key) > 1,
-            "options": [{"value": i, "text": q.options[i]} for i in item["order"]],
-            "chosen": chosen,
+            "options": [{"value": t, "text": q.options[i]} for t, i in zip(tokens, item["order"], strict=True)],
+            "chosen": bank_service.shown_tokens(item, chosen),
         }
         if reveal:
             entry.update(
-                correct=list(key),
+                correct=bank_service.shown_tokens(item, key),
                 explanation=q.explanation,
                 is_correct=sorted(chosen) == sorted(key),
             )
@@ -183,21 +186,24 @@ def attempt_questions(attempt: ContestAttempt, reveal: bool = False) -> list[dic
     return out
 
 
+def shown_answers(attempt: ContestAttempt) -> dict[str, list[str]]:
+    """The saved answers as the participant sent them: option tokens by question id."""
+    return {
+        str(item["id"]): bank_service.shown_tokens(item, attempt.answers[str(item["id"])])
+        for item in attempt.questions
+        if str(item["id"]) in attempt.answers
+    }
+
+
 def clean_answers(attempt: ContestAttempt, raw: dict) -> dict[str, list[int]]:
-    """Keep only answers to the attempt's questions with option indexes that exist."""
-    sizes = {str(item["id"]): len(item["order"]) for item in attempt.questions}
+    """The answers sent (option tokens by question id) as the bank's option indexes; answers to
+    other questions and tokens that are not the question's are ignored."""
+    items = {str(item["id"]): item for item in attempt.questions}
     out = {}
     for key, values in (raw or {}).items():
-        key = str(key)
-        if key not in sizes:
-            continue
-        if not isinstance(values, list):
-            values = [values]
-        # Option numbers come as JSON ints or decimal strings; ``isdigit`` alone would let through
-        # superscripts such as "²", which ``int()`` refuses. One comprehension: this is the submit path.
-        size = sizes[key]
-        out[key] = sorted({int(v) for v in values
-                           if (type(v) is int or (type(v) is str and v.isdecimal())) and 0 <= int(v) < size})
+        item = items.get(str(key))
+        if item is not None:
+            out[str(key)] = bank_service.chosen_indexes(item, values)
     return out
 
 

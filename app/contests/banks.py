@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,6 +241,46 @@ def load_bank_files(directory: Path | None = None) -> dict[str, tuple[int, int]]
     return {slug: save_bank(slug, title, qs, "file") for slug, (title, qs) in parsed.items()}
 
 
+# --- balance of the answer key --------------------------------------------------------------------
+
+KEY_POSITION_LIMIT = 0.4  # the largest share of single-answer keys that may sit at one position
+KEY_POSITION_MIN = 5  # fewer single-answer questions than this: too few to judge
+
+
+def key_position_warning(bank: str, questions: Sequence) -> str | None:
+    """A warning when more than 40% of the single-answer keys of ``bank``'s ``questions`` (each
+    with ``correct``: the right option indexes) sit at one position, else None.
+
+    Options are shuffled per attempt, but a bank whose keys pile up at "A" still tells whoever
+    sees it in its authored order (exports, the editor, a printed copy) where to look, and shows
+    that wrong options were written as an afterthought. The one check behind ``flask contests
+    load-banks``, the XLSX/CSV import and the GIFT/Moodle XML/Aiken import."""
+    keys = [list(q.correct)[0] for q in questions if len(q.correct or ()) == 1]
+    if len(keys) < KEY_POSITION_MIN:
+        return None
+    position, count = max(sorted(Counter(keys).items()), key=lambda pair: pair[1])
+    if count <= KEY_POSITION_LIMIT * len(keys):
+        return None
+    return _(
+        "Bank %(bank)s: %(share)s%% of its single-answer questions (%(count)s of %(total)s) have the "
+        "right answer at option %(letter)s. Spread the right answers over the positions (at most 40%% "
+        "at one) and make every wrong option plausible.",
+        bank=bank, share=round(100 * count / len(keys)), count=count, total=len(keys), letter=LETTERS[position],
+    )
+
+
+def saved_bank_warning(slug: str) -> str | None:
+    """``key_position_warning`` of a saved bank's active questions."""
+    rows = db.session.scalars(
+        select(Question.correct).join(QuestionBank).where(QuestionBank.slug == slug, Question.active)
+    ).all()
+    return key_position_warning(slug, [QuestionKey(tuple(correct or ())) for correct in rows])
+
+
+class QuestionKey(NamedTuple):
+    correct: tuple[int, ...]
+
+
 # --- XLSX / CSV import -------------------------------------------------------------------------
 
 
@@ -398,8 +439,10 @@ def draw_questions(
 ) -> list[dict]:
     """Draw questions at random (``mix`` = how many per difficulty) with a shuffled option order.
 
-    Returns the stored draw ``[{"id": question_id, "order": [...]}]``. When the pool lacks
-    questions of a difficulty the rest is filled from the other difficulties.
+    Returns the stored draw ``[{"id": question_id, "order": [...], "tokens": [...]}]``: ``order``
+    the original option indexes in shown order, ``tokens`` what identifies each shown option to
+    the participant (``new_tokens``). When the pool lacks questions of a difficulty the rest is
+    filled from the other difficulties.
     """
     rng = rng or random.SystemRandom()
     chosen: list[Question | PoolQuestion] = []
@@ -415,8 +458,44 @@ def draw_questions(
     for q in chosen:
         order = list(range(len(q.options)))
         rng.shuffle(order)
-        out.append({"id": q.id, "order": order})
+        out.append({"id": q.id, "order": order, "tokens": new_tokens(len(order), rng)})
     return out
+
+
+def new_tokens(count: int, rng: random.Random | None = None) -> list[str]:
+    """``count`` distinct random tokens (8 hex digits): what identifies each shown option of a
+    question inside one attempt. Drawn afresh for every attempt and stored with it, so they mean
+    nothing outside it (the same text carries another token in the next attempt) and survive a
+    restart; the server maps them back to the bank's option indexes (``chosen_indexes``)."""
+    rng = rng or random.SystemRandom()
+    tokens: list[str] = []
+    while len(tokens) < count:
+        token = f"{rng.getrandbits(32):08x}"
+        if token not in tokens:
+            tokens.append(token)
+    return tokens
+
+
+def option_tokens(item: dict) -> list[str]:
+    """The tokens of a drawn question's options, in shown order (``item`` of a stored draw).
+    Draws stored before tokens existed identified options by their bank index, as then."""
+    return item.get("tokens") or [str(i) for i in item["order"]]
+
+
+def chosen_indexes(item: dict, values) -> list[int]:
+    """The bank's option indexes of the ``values`` (tokens) sent back for a drawn question;
+    anything that is not one of its tokens is ignored."""
+    if not isinstance(values, list):
+        values = [values]
+    index = dict(zip(option_tokens(item), item["order"], strict=True))
+    return sorted({index[v] for v in map(str, values) if v in index})
+
+
+def shown_tokens(item: dict, indexes) -> list[str]:
+    """The tokens of the bank's option ``indexes`` for a drawn question (the inverse of
+    ``chosen_indexes``), in shown order."""
+    wanted = set(indexes or ())
+    return [token for token, i in zip(option_tokens(item), item["order"], strict=True) if i in wanted]
 
 
 def banks_summary() -> list[dict]:

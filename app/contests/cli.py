@@ -45,6 +45,9 @@ def load_banks_cmd(directory: str | None) -> None:
     db.session.commit()
     for slug, (created, updated) in result.items():
         click.echo(f"{slug}: {created} new, {updated} updated")
+        warning = bank_service.saved_bank_warning(slug)
+        if warning:
+            click.echo(f"  warning: {warning}", err=True)
 
 
 @contests_cli.command("finalize")
@@ -155,6 +158,8 @@ def import_bank_cmd(path: str, bank_slug: str, fmt: str | None, title: str, comp
     where = f" into {outcome.bank}" if outcome.bank else ""
     click.echo(f"{outcome.questions} questions imported{where}: {outcome.created} new, {outcome.updated} updated"
                f"{f', {len(outcome.unsupported)} skipped' if outcome.unsupported else ''}.")
+    for warning in outcome.warnings:
+        click.echo(f"  warning: {warning}", err=True)
 
 
 @contests_cli.command("export-bank")

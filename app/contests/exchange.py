@@ -148,6 +148,7 @@ def import_question_file(content: bytes, filename: str, actor: User | None, fmt:
     outcome.created, outcome.updated = bank_service.save_bank(
         slug, bank_title[:200], questions + others, "import", owner_id, getattr(actor, "id", None))
     outcome.questions = len(questions)
+    outcome.warnings += filter(None, [bank_service.saved_bank_warning(slug)])
     saved = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
     audit.record(actor, "bank.import", "question_bank", saved.id if saved else None,
                  context=audit_context(saved) if saved else None, format=fmt, file=PurePath(filename).name[:80],
@@ -267,6 +268,8 @@ def _import_table(content: bytes, filename: str, fmt: str, actor: User | None, o
     outcome.errors = [str(e) for e in report.errors]
     if report.ok:
         outcome.created, outcome.updated, outcome.questions = report.created, report.updated, report.rows
+        slugs = sorted({row.get("bank", "").strip().lower() for _line, row in table.rows})
+        outcome.warnings += filter(None, map(bank_service.saved_bank_warning, slugs))
         audit.record(actor, "bank.import", "question_bank", None, format=fmt, file=PurePath(filename).name[:80],
                      questions=report.rows, created=report.created, updated=report.updated)
         outcome.written = True

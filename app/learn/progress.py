@@ -12,7 +12,11 @@ Rules:
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import random
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import date
 
@@ -156,9 +160,50 @@ def lesson_ref(lesson: Lesson) -> str:
     return f"{lesson.course.slug}/{lesson.slug}"
 
 
+@dataclass(frozen=True)
+class CheckOption:
+    """One option of a lesson check as shown: ``value`` is its token in this showing."""
+
+    value: str
+    text: str
+
+
+def new_check_layout() -> str:
+    """A fresh random nonce for showing a check: each showing gets its own (sent in the form)."""
+    return secrets.token_hex(8)
+
+
+def _check_digest(step: Step, layout: str, what: str) -> bytes:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, f"check:{step.id}:{step.key}:{layout}:{what}".encode(), hashlib.sha256).digest()
+
+
+def check_options(step: Step, layout: str) -> list[CheckOption]:
+    """The check's options for the showing ``layout`` (a nonce from ``new_check_layout``):
+    shuffled, each with a token. Both come from a keyed hash of the nonce (the app's secret), so
+    the page's nonce, order and tokens tell nothing about the answer, another showing has other
+    ones, and the same nonce (a retry after a wrong answer, or after a restart) shows the same."""
+    options = [str(o) for o in (step.check or {}).get("options") or []]
+    order = list(range(len(options)))
+    random.Random(_check_digest(step, layout, "order")).shuffle(order)
+    return [CheckOption(_check_digest(step, layout, f"option:{i}").hex()[:8], options[i]) for i in order]
+
+
+def check_choice(step: Step, layout: str, value: str | None) -> int | None:
+    """The 1-based option number (as authored) of the token ``value`` sent for showing
+    ``layout``; None when it is not one of its tokens."""
+    options = [str(o) for o in (step.check or {}).get("options") or []]
+    for i in range(len(options)):
+        if value and hmac.compare_digest(_check_digest(step, layout, f"option:{i}").hex()[:8], value):
+            return i + 1
+    return None
+
+
 def answer_check(user_id: int | None, lesson: Lesson, step: Step, choice: int | None,
                  helper_id: int | None = None) -> bool:
-    """Grade a check answer (1-based choice); saves evidence and progress for a learner."""
+    """Grade a check answer (1-based option number as authored; pages send a token that
+    ``check_choice`` maps back): the one place lesson checks are graded. Saves evidence and
+    progress for a learner."""
     check = step.check or {}
     correct = choice is not None and choice == check.get("answer")
     if user_id is not None:

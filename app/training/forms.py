@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class AssignmentForm(FlaskForm):
@@ -24,6 +25,23 @@ class AssignmentForm(FlaskForm):
         _l("Final test questions (0 = no test)"), default=0, validators=[NumberRange(min=0, max=50)]
     )
     pass_mark = IntegerField(_l("Pass mark (%)"), validators=[Optional(), NumberRange(min=1, max=100)])
+    test_banks = SelectMultipleField(
+        _l("Question banks of the test"), validators=[Optional()],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        description=_l("The test draws only from these banks (none chosen: every bank)."),
+    )
+    test_competences = SelectMultipleField(
+        _l("Competences of the test"), validators=[Optional()],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        description=_l("The test draws only questions of these competences (none chosen: the course's)."),
+    )
+    test_attempts = IntegerField(
+        _l("Attempts allowed"), default=3, validators=[Optional(), NumberRange(min=1, max=20)]
+    )
+    test_wait_minutes = IntegerField(
+        _l("Minutes to wait between attempts"), default=0,
+        validators=[Optional(), NumberRange(min=0, max=10080)],
+    )
 
 
 class RevokeForm(FlaskForm):

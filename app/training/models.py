@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     UniqueConstraint,
@@ -40,6 +41,8 @@ class TrainingAssignment(Model):
         CheckConstraint("length(title) > 0", name="title_not_empty"),
         CheckConstraint("pass_mark IS NULL OR (pass_mark BETWEEN 1 AND 100)", name="pass_mark_range"),
         CheckConstraint("test_questions BETWEEN 0 AND 50", name="test_questions_range"),
+        CheckConstraint("test_attempts BETWEEN 1 AND 20", name="test_attempts_range"),
+        CheckConstraint("test_wait_minutes BETWEEN 0 AND 10080", name="test_wait_minutes_range"),
         CheckConstraint(
             "target_role IS NULL OR target_role IN ('citizen', 'helper', 'official', 'organizer', 'manager')",
             name="target_role_valid",
@@ -57,6 +60,13 @@ class TrainingAssignment(Model):
     # 0 questions means no final test; a test needs a pass mark (percentage of right answers).
     test_questions: Mapped[int] = mapped_column(SmallInteger, default=0)
     pass_mark: Mapped[int | None] = mapped_column(SmallInteger)
+    # Where the final test's questions come from: the banks (slugs) and competences (codes) named
+    # here; no bank named: any bank; no competence named: the course's and its lessons' ones.
+    test_banks: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    test_competences: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # How many final-test attempts a person may start, and the minutes between two of them.
+    test_attempts: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")
+    test_wait_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -92,7 +102,12 @@ class TrainingEnrollment(Model):
 
 
 class TrainingTestAttempt(Model):
-    """A final-test attempt: the drawn question ids, the answers and the score (percent)."""
+    """A final-test attempt: the drawn question ids, the answers and the score (percent).
+
+    ``draw`` is fixed when the attempt starts and shown on every reload until it is submitted:
+    ``[{"id": question_id, "order": [bank option indexes in shown order], "tokens": [...]}]``
+    (``app.contests.banks.draw_questions``); the tokens identify the options to the person and mean
+    nothing in another attempt."""
 
     __tablename__ = "training_test_attempts"
     __table_args__ = (CheckConstraint("score IS NULL OR (score BETWEEN 0 AND 100)", name="score_range"),)
@@ -102,6 +117,7 @@ class TrainingTestAttempt(Model):
         ForeignKey("training_enrollments.id", ondelete="CASCADE"), index=True
     )
     question_ids: Mapped[list] = mapped_column(JSON, default=list)
+    draw: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[int | None] = mapped_column(SmallInteger)

@@ -15,11 +15,12 @@ people whose workplace unit / home unit it is (subtree for localities).
 
 from __future__ import annotations
 
-import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, insert, select
 
@@ -95,6 +96,10 @@ def create_assignment(
     workplace_unit: WorkplaceUnit | None = None,
     test_questions: int = 0,
     pass_mark: int | None = None,
+    test_banks: list[str] | None = None,
+    test_competences: list[str] | None = None,
+    test_attempts: int = 3,
+    test_wait_minutes: int = 0,
 ) -> TrainingAssignment:
     """Assign ``course`` to a target group inside the actor's area and enroll its members."""
     if not in_scope(actor, ASSIGNERS, locality):
@@ -103,6 +108,10 @@ def create_assignment(
         raise TrainingError(_("You can only assign training inside your own area."))
     if test_questions and not pass_mark:
         raise TrainingError(_("A final test needs a pass mark."))
+    if not 1 <= test_attempts <= 20:
+        raise TrainingError(_("Attempts allowed must be between 1 and 20."))
+    if not 0 <= test_wait_minutes <= 10080:
+        raise TrainingError(_("The waiting time must be between 0 and 10080 minutes (a week)."))
     assignment = TrainingAssignment(
         title=title,
         course_id=course.id,
@@ -113,6 +122,10 @@ def create_assignment(
         workplace_unit=workplace_unit,
         test_questions=test_questions or 0,
         pass_mark=pass_mark if test_questions else None,
+        test_banks=sorted(set(test_banks or [])),
+        test_competences=sorted(set(test_competences or [])),
+        test_attempts=test_attempts,
+        test_wait_minutes=test_wait_minutes,
         created_by_id=actor.id,
     )
     db.session.add(assignment)
@@ -267,53 +280,135 @@ def my_assignments(user: User, today: date) -> list[Row]:
 # --- the final test --------------------------------------------------------------------------------
 
 
-def _test_pool(assignment: TrainingAssignment) -> list[int]:
-    from app.contests.models import Question
+def _test_pool(assignment: TrainingAssignment) -> list:
+    """The questions a final test may draw: active, single-answer, from the banks the assignment
+    names (any bank when it names none) and of the competences it names (the course's and its
+    lessons' when it names none). Never anything else: no fallback to the whole bank."""
+    from app.contests.models import Question, QuestionBank
 
-    course = assignment.course
-    codes = set(course.competences or [])
-    for lesson in course.lessons:
-        codes.update(lesson.competences or [])
-    rows = db.session.execute(
-        select(Question.id, Question.competence_code, Question.correct).where(Question.active)
-    ).all()
-    single = [(qid, code) for qid, code, correct in rows if len(correct or []) == 1]
-    pool = [qid for qid, code in single if code in codes]
-    return pool or [qid for qid, _c in single]
+    codes = set(assignment.test_competences or [])
+    if not codes:
+        course = assignment.course
+        codes = set(course.competences or [])
+        for lesson in course.lessons:
+            codes.update(lesson.competences or [])
+    query = select(Question).where(Question.active)
+    if assignment.test_banks:
+        query = query.join(QuestionBank, QuestionBank.id == Question.bank_id).where(
+            QuestionBank.slug.in_(list(assignment.test_banks))
+        )
+    if codes:
+        query = query.where(Question.competence_code.in_(sorted(codes)))
+    return [q for q in db.session.scalars(query.order_by(Question.id)) if len(q.correct or []) == 1]
 
 
-def start_test(enrollment: TrainingEnrollment, rng=None) -> TrainingTestAttempt:
-    """Draw the assignment's number of questions (course competences first) into a new attempt."""
+def test_attempts_of(enrollment: TrainingEnrollment) -> list[TrainingTestAttempt]:
+    """The person's final-test attempts of this assignment, oldest first."""
+    return list(db.session.scalars(
+        select(TrainingTestAttempt)
+        .where(TrainingTestAttempt.enrollment_id == enrollment.id)
+        .order_by(TrainingTestAttempt.started_at, TrainingTestAttempt.id)
+    ))
+
+
+def next_test_at(enrollment: TrainingEnrollment, now: datetime | None = None) -> datetime | None:
+    """When the person may start another attempt (None: now, or never when ``attempts_left`` is 0)."""
+    now = now or utcnow()
+    submitted = [a.submitted_at for a in test_attempts_of(enrollment) if a.submitted_at is not None]
+    wait = enrollment.assignment.test_wait_minutes or 0
+    if not submitted or not wait:
+        return None
+    at = max(submitted) + timedelta(minutes=wait)
+    return at if at > now else None
+
+
+def attempts_left(enrollment: TrainingEnrollment) -> int:
+    """How many more final-test attempts the person may start (an open one is already counted)."""
+    return max(0, enrollment.assignment.test_attempts - len(test_attempts_of(enrollment)))
+
+
+def start_test(enrollment: TrainingEnrollment, rng=None, now: datetime | None = None) -> TrainingTestAttempt:
+    """The attempt in progress (the same questions and order on every reload), else a new one:
+    the assignment's number of questions drawn from its banks and competences, options shuffled
+    with per-attempt tokens. Refused beyond the assignment's attempt limit or before its waiting
+    time since the last submitted attempt has passed."""
+    from app.contests.banks import draw_questions
+
+    now = now or utcnow()
     assignment = enrollment.assignment
     if not assignment.has_test:
         raise TrainingError(_("This training has no final test."))
     if enrollment.course_completed_at is None:
         raise TrainingError(_("Complete every lesson of the course before the final test."))
+    mine = test_attempts_of(enrollment)
+    current = next((a for a in reversed(mine) if a.submitted_at is None), None)
+    if current is not None:
+        return current
+    if len(mine) >= assignment.test_attempts:
+        raise TrainingError(_("You have used every attempt allowed for this test."))
+    wait_until = next_test_at(enrollment, now)
+    if wait_until is not None:
+        raise TrainingError(
+            _("You can try the test again from %(time)s.", time=format_datetime(wait_until, "HH:mm dd/MM/yyyy"))
+        )
     pool = _test_pool(assignment)
     if not pool:
         raise TrainingError(_("No questions are available for this test yet."))
-    rng = rng or random.SystemRandom()
+    draw = draw_questions(pool, None, min(assignment.test_questions, len(pool)), rng)
     attempt = TrainingTestAttempt(
-        enrollment_id=enrollment.id, question_ids=rng.sample(pool, min(assignment.test_questions, len(pool)))
+        enrollment_id=enrollment.id, question_ids=[item["id"] for item in draw], draw=draw, started_at=now
     )
     db.session.add(attempt)
     db.session.flush()
     return attempt
 
 
-def submit_test(attempt: TrainingTestAttempt, answers: dict[int, int | None]) -> TrainingTestAttempt:
-    """Score an attempt (percent right), mark the test passed at the pass mark, record evidence."""
+def _drawn(attempt: TrainingTestAttempt, questions: dict[int, Any]) -> list[dict]:
+    """The attempt's draw; attempts started before draws were stored show options as authored."""
+    if attempt.draw:
+        return list(attempt.draw)
+    return [{"id": qid, "order": list(range(len(questions[qid].options)))}
+            for qid in attempt.question_ids if qid in questions]
+
+
+def test_questions(attempt: TrainingTestAttempt) -> list[dict]:
+    """What the test page shows: each drawn question's text and options (token and text) in the
+    attempt's own order; nothing about the key."""
+    from app.contests.banks import option_tokens
+    from app.contests.models import Question
+
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))}
+    return [
+        {
+            "id": item["id"],
+            "text": questions[item["id"]].text,
+            "options": [{"value": token, "text": questions[item["id"]].options[i]}
+                        for token, i in zip(option_tokens(item), item["order"], strict=True)],
+        }
+        for item in _drawn(attempt, questions)
+        if item["id"] in questions
+    ]
+
+
+def submit_test(attempt: TrainingTestAttempt, answers: dict[int, str | None]) -> TrainingTestAttempt:
+    """Score an attempt (percent right), mark the test passed at the pass mark, record evidence.
+
+    ``answers`` maps question id to the option token sent (None: unanswered); tokens are mapped
+    back to the bank's option indexes with the attempt's draw."""
     from app.competency.evidence import record_evidence
+    from app.contests.banks import chosen_indexes
     from app.contests.models import Question
     from app.training import certificates
 
     if attempt.submitted_at is not None:
         raise TrainingError(_("This attempt was already submitted."))
     enrollment = db.session.get_one(TrainingEnrollment, attempt.enrollment_id)
-    questions = db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids))).all()
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))}
     right = 0
-    for q in questions:
-        ok = answers.get(q.id) is not None and [answers[q.id]] == list(q.correct or [])
+    for item in _drawn(attempt, questions):
+        q = questions[item["id"]]
+        sent = answers.get(q.id)
+        ok = sent is not None and chosen_indexes(item, [sent]) == list(q.correct or [])
         right += ok
         record_evidence(
             enrollment.user_id,

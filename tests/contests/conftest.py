@@ -105,8 +105,24 @@ def register(app, make_user):
 
 
 def right_answers(attempt) -> dict:
-    """Answers choosing the right option (index 0) for every drawn question."""
-    return {str(item["id"]): [0] for item in attempt.questions}
+    """Answers choosing the right option (index 0 in the test banks) for every drawn question, as
+    a participant sends them: the attempt's option tokens."""
+    return {str(item["id"]): option_values(item, [0]) for item in attempt.questions}
+
+
+def right_values(app, attempt_id: int) -> dict:
+    """``right_answers`` of a stored attempt (for tests that started it through HTTP)."""
+    from app.contests.models import ContestAttempt
+
+    with app.app_context():
+        return right_answers(db.session.get(ContestAttempt, attempt_id))
+
+
+def option_values(item: dict, indexes: list[int]) -> list[str]:
+    """What a participant sends to choose the bank's option ``indexes`` of a drawn question."""
+    from app.contests.banks import shown_tokens
+
+    return shown_tokens(item, indexes)
 
 
 @pytest.fixture

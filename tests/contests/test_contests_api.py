@@ -12,7 +12,7 @@ from app.accounts.models import ApiToken
 from app.contests.models import ContestRound, Question
 from app.core.extensions import db
 from tests.conftest import PASSWORD
-from tests.contests.conftest import NOW
+from tests.contests.conftest import NOW, right_values
 
 
 def _token(client, user) -> dict:
@@ -90,8 +90,8 @@ def test_a_round_through_the_api_never_reveals_the_key(app, client, register, wo
         bodies.append(started.get_data(as_text=True))
         assert len(attempt["questions"]) == 5
         assert all("correct" not in q and "explanation" not in q for q in attempt["questions"])
-        # The right option is index 0 in this bank; find each question's option value 0.
-        answers = {str(q["id"]): [0] for q in attempt["questions"]}
+        # The right option is index 0 in this bank; the test reads its token in the stored draw.
+        answers = right_values(app, attempt["id"])
         saved = client.put(
             f"/api/v1/attempts/{attempt['id']}/answers",
             headers=headers,
@@ -156,7 +156,7 @@ def test_board_reads_reuse_the_round_until_it_changes(app, client, register, wor
         headers = _token(client, person)
         attempt = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers).get_json()
         client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers,
-                    json={"answers": {str(q["id"]): [0] for q in attempt["questions"]}, "prediction": 1})
+                    json={"answers": right_values(app, attempt["id"]), "prediction": 1})
         assert client.get(url).get_json()["final"] is False
     with app.app_context():
         cached = contest_service.board_round("cuoc-thi", 1)
@@ -274,7 +274,7 @@ def test_with_redis_a_token_checked_once_serves_every_workers_board_reads(app, c
             assert redis_client.get(key) == str(person.id)
             assert 0 < redis_client.ttl(key) <= 30
             attempt = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers).get_json()
-            answers = {str(q["id"]): [0] for q in attempt["questions"]}
+            answers = right_values(app, attempt["id"])
             with app.app_context():
                 from app.core.database import _read_engine
 
@@ -328,10 +328,11 @@ def test_answers_that_are_not_option_numbers_are_ignored(app, client, register, 
         headers = _token(client, person)
         attempt = client.post("/api/v1/contests/cuoc-thi/rounds/1/attempts", headers=headers).get_json()
         first = str(attempt["questions"][0]["id"])
-        odd = {first: ["²", "--1", "٣", 0, True, None, 1.5, "1"]}
+        token = attempt["questions"][0]["options"][1]["value"]
+        odd = {first: ["²", "--1", "٣", 0, True, None, 1.5, "1", [token], {"a": token}, token]}
         saved = client.put(f"/api/v1/attempts/{attempt['id']}/answers", headers=headers, json={"answers": odd})
         assert saved.status_code == 200
-        assert saved.get_json()["answers"][first] == [0, 1, 3]
+        assert saved.get_json()["answers"][first] == [token]
         submitted = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers,
                                 json={"answers": {first: ["¹"]}})
         assert submitted.status_code == 200

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from app.contests import attempts, banks
 from app.contests.models import ContestAttempt, ContestRound, Question
 from app.core.extensions import db
-from tests.contests.conftest import NOW, make_bank, right_answers
+from tests.contests.conftest import NOW, make_bank, option_values, right_answers
 
 
 def test_an_attempt_is_graded_with_the_key_it_drew_even_if_the_key_changes(app, world, register):
@@ -30,7 +30,10 @@ def test_an_attempt_is_graded_with_the_key_it_drew_even_if_the_key_changes(app, 
         assert attempt.score == round_.question_count
         # The review shows the key the attempt was graded with.
         review = attempts.attempt_questions(attempt, reveal=True)
-        assert all(q["correct"] == [0] and q["is_correct"] for q in review)
+        assert all(
+            q["correct"] == option_values(item, [0]) and q["is_correct"]
+            for q, item in zip(review, attempt.questions, strict=True)
+        )
 
 
 def test_an_attempt_without_frozen_keys_is_graded_from_the_question_rows(app, world, register):
@@ -38,7 +41,8 @@ def test_an_attempt_without_frozen_keys_is_graded_from_the_question_rows(app, wo
     with app.app_context():
         round_ = db.session.get(ContestRound, world["round_id"])
         attempt = attempts.start_attempt(round_, person.id, now=NOW)
-        # As stored before keys were frozen in the draw.
+        # As stored before keys were frozen in the draw (and before option tokens: the bank's
+        # option indexes identified the options then).
         attempt.questions = [{"id": item["id"], "order": item["order"]} for item in attempt.questions]
         db.session.commit()
         first = attempt.questions[0]["id"]

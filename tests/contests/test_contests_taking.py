@@ -11,7 +11,7 @@ import time_machine
 
 from app.contests.models import ContestAttempt, ContestBestResult, Question
 from app.core.extensions import db
-from tests.contests.conftest import NOW
+from tests.contests.conftest import NOW, option_values
 
 
 def _register_http(client, login, make_user, name="Lê Thị Bình"):
@@ -62,13 +62,14 @@ def test_a_citizen_registers_starts_resumes_saves_and_submits_once(app, client, 
         assert _start(client) == attempt_id
         assert _attempt(app, attempt_id).deadline == first.deadline
         ids = [item["id"] for item in first.questions]
+        right = {item["id"]: option_values(item, [0])[0] for item in first.questions}
         # Autosave (what contests.js posts) then the no-JS "save" button.
-        response = client.post(f"/contests/attempts/{attempt_id}/autosave", data={f"q-{ids[0]}": "0"})
+        response = client.post(f"/contests/attempts/{attempt_id}/autosave", data={f"q-{ids[0]}": right[ids[0]]})
         assert response.get_json() == {"saved": True}
-        client.post(f"/contests/attempts/{attempt_id}", data={"action": "save", f"q-{ids[1]}": "0"})
+        client.post(f"/contests/attempts/{attempt_id}", data={"action": "save", f"q-{ids[1]}": right[ids[1]]})
         assert _attempt(app, attempt_id).answers == {str(ids[0]): [0], str(ids[1]): [0]}
     with time_machine.travel(NOW + timedelta(minutes=3), tick=False):
-        data = {f"q-{i}": "0" for i in ids[2:]} | {"action": "submit", "prediction": "12"}
+        data = {f"q-{i}": right[i] for i in ids[2:]} | {"action": "submit", "prediction": "12"}
         assert client.post(f"/contests/attempts/{attempt_id}", data=data).status_code == 302
         # A second submit (double click) changes nothing.
         client.post(f"/contests/attempts/{attempt_id}", data={"action": "submit"})
@@ -125,11 +126,13 @@ def test_a_late_submit_is_refused_and_the_attempt_expires_with_what_was_saved(
     with time_machine.travel(NOW, tick=False):
         _register_http(client, login, make_user)
         attempt_id = _start(client)
-        ids = [item["id"] for item in _attempt(app, attempt_id).questions]
-        client.post(f"/contests/attempts/{attempt_id}/autosave", data={f"q-{ids[0]}": "0"})
+        drawn = _attempt(app, attempt_id).questions
+        ids = [item["id"] for item in drawn]
+        right = {item["id"]: option_values(item, [0])[0] for item in drawn}
+        client.post(f"/contests/attempts/{attempt_id}/autosave", data={f"q-{ids[0]}": right[ids[0]]})
     # 10 minutes limit + 10 s grace: 9 s after the deadline is still accepted elsewhere; 11 s is not.
     with time_machine.travel(NOW + timedelta(seconds=611), tick=False):
-        data = {f"q-{i}": "0" for i in ids} | {"action": "submit"}
+        data = {f"q-{i}": right[i] for i in ids} | {"action": "submit"}
         client.post(f"/contests/attempts/{attempt_id}", data=data)
         attempt = _attempt(app, attempt_id)
         assert attempt.status == "expired"

@@ -15,7 +15,7 @@ from app.contests.models import ContestBestResult, ContestEntry, ContestLocality
 from app.core.extensions import db
 from app.localities.models import Locality
 from app.localities.service import get_by_code
-from tests.contests.conftest import NOW
+from tests.contests.conftest import NOW, option_values
 
 
 def _tallies(round_id: int) -> dict:
@@ -39,7 +39,8 @@ def _counted(round_id: int) -> dict:
 
 def _take(round_, person_id: int, right: int, seconds: int) -> None:
     attempt = attempts.start_attempt(round_, person_id, now=NOW + timedelta(seconds=seconds))
-    answers = {str(item["id"]): [0 if i < right else 1] for i, item in enumerate(attempt.questions)}
+    answers = {str(item["id"]): option_values(item, [0 if i < right else 1])
+               for i, item in enumerate(attempt.questions)}
     attempts.submit_attempt(attempt, answers, 2, now=NOW + timedelta(seconds=seconds + 30))
     db.session.commit()
 

@@ -74,10 +74,12 @@ def test_citizen_searches_learns_with_a_rehearsal_and_resumes(phone_page, loaded
     page.click("#start")
     page.click("#next")  # 5
     page.click("#next")  # 6
-    page.check("#choice-1")  # step 7: a wrong answer first
+    # Step 7: options are shuffled per showing; chosen by their text, a wrong answer first.
+    page.get_by_label("Tại Bộ phận một cửa").check()
     page.click("#next")
     assert page.locator("#check-error").is_visible()
-    page.check("#choice-2")
+    assert page.get_by_label("Tại Bộ phận một cửa").is_checked()  # the same showing, kept
+    page.get_by_label("Qua bưu chính công ích, giao tận nhà").check()
     page.click("#next")
     page.wait_for_url("**/step/8")
     page.click("#next")

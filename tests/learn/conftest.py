@@ -38,3 +38,22 @@ def course_copy(tmp_path):
     root = tmp_path / "courses"
     shutil.copytree(COURSES / "tai-khoan-dich-vu-cong", root / "tai-khoan-dich-vu-cong")
     return root
+
+
+def check_answer(client, app, url: str, number: int) -> dict:
+    """The form data that answers the check of the step at ``url`` with its authored option
+    ``number`` (1-based), read from the page as a learner sees it: the showing's ``layout`` and
+    the option's token (options are shuffled and identified per showing)."""
+    import re
+
+    from app.learn.progress import find_lesson
+
+    html = client.get(url).get_data(as_text=True)
+    layout = re.search(r'name="layout" value="([0-9a-f]+)"', html).group(1)
+    shown = {text.strip(): value for value, text in
+             re.findall(r'<input type="radio" name="choice" value="([0-9a-f]+)"[^>]*>([^<]*)</label>', html)}
+    course_slug, lesson_slug, step_number = re.search(r"/learn/([^/]+)/([^/]+)/step/(\d+)", url).groups()
+    with app.app_context():
+        step = find_lesson(course_slug, lesson_slug, include_drafts=True).steps[int(step_number) - 1]
+        text = str(step.check["options"][number - 1])
+    return {"layout": layout, "choice": shown[text]}

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.core.extensions import db
 from app.learn.models import AssistedSession, LessonProgress, StepProgress
+from tests.learn.conftest import check_answer
 
 LESSON = "/learn/an-toan-va-phan-anh/nhan-biet-lua-dao"
 
@@ -38,8 +39,10 @@ def test_assisted_progress_belongs_to_the_citizen_and_names_the_helper(
     citizen = make_user(full_name="Lò Thị Mai", locality=tree["v1"])
     assert client.post(f"/learn/assist/start/{citizen.id}").status_code == 302
     assert 'data-testid="assist-banner"' in client.get("/learn/").get_data(as_text=True)
-    for number, data in ((1, {"choice": "2"}), (2, {"choice": "1"}), (3, {}), (4, {})):
-        assert client.post(f"{LESSON}/step/{number}", data=data).status_code == 302
+    for number, choice in ((1, 2), (2, 1), (3, None), (4, None)):
+        url = f"{LESSON}/step/{number}"
+        data = check_answer(client, app, url, choice) if choice else {}
+        assert client.post(url, data=data).status_code == 302
     with app.app_context():
         progress = db.session.scalar(select(LessonProgress))
         assert progress.user_id == citizen.id
@@ -56,7 +59,7 @@ def test_assisted_progress_belongs_to_the_citizen_and_names_the_helper(
     assert client.post(f"/learn/assist/{session_id}/end").status_code == 302
     with app.app_context():
         assert db.session.get(AssistedSession, session_id).ended_at is not None
-    client.post(f"{LESSON}/step/1", data={"choice": "2"})
+    client.post(f"{LESSON}/step/1", data=check_answer(client, app, f"{LESSON}/step/1", 2))
     with app.app_context():  # after the session the helper's own progress is saved, unassisted
         mine = db.session.scalar(select(StepProgress).where(StepProgress.user_id == helper.id))
         assert mine is not None
@@ -93,8 +96,9 @@ def test_ending_a_session_sends_the_citizen_a_summary_when_they_have_a_phone(
 
     citizen = make_user(full_name="Lò Thị Mai", locality=tree["v1"])
     client.post(f"/learn/assist/start/{citizen.id}")
-    for number, data in ((1, {"choice": "2"}), (2, {"choice": "1"}), (3, {}), (4, {})):
-        client.post(f"{LESSON}/step/{number}", data=data)
+    for number, choice in ((1, 2), (2, 1), (3, None), (4, None)):
+        url = f"{LESSON}/step/{number}"
+        client.post(url, data=check_answer(client, app, url, choice) if choice else {})
     with app.app_context():
         session_id = db.session.scalar(select(AssistedSession.id).where(AssistedSession.citizen_id == citizen.id))
     client.post(f"/learn/assist/{session_id}/end")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.competency.models import Evidence
 from app.core.extensions import db
 from app.learn.models import LessonProgress, StepProgress
+from tests.learn.conftest import check_answer
 
 LESSON = "/learn/tai-khoan-dich-vu-cong/tao-tai-khoan-dvc"
 STATIC = Path(__file__).resolve().parents[2] / "app" / "core" / "static"
@@ -67,19 +68,21 @@ def test_rehearsal_gives_a_hint_per_mistake_then_counts_the_step_when_right(
 def test_check_question_must_be_answered_right_and_gives_evidence(client, app, shipped, make_user, login):
     user = make_user()
     login(user)
-    assert client.post(f"{LESSON}/step/5", data={"choice": "1"}).status_code == 422
+    assert client.post(f"{LESSON}/step/5", data=check_answer(client, app, f"{LESSON}/step/5", 1)).status_code == 422
     with app.app_context():
         evidence = db.session.scalar(select(Evidence).where(Evidence.source == "lesson_check"))
         assert evidence.competence_code == "4.2"
         assert evidence.success is False
-    assert client.post(f"{LESSON}/step/5", data={"choice": "2"}).status_code == 302
+    assert client.post(f"{LESSON}/step/5", data=check_answer(client, app, f"{LESSON}/step/5", 2)).status_code == 302
     with app.app_context():
         evidence = db.session.scalar(select(Evidence).where(Evidence.source == "lesson_check"))
         assert evidence.success is True
 
 
-def _finish(client, skip=()):
-    for number, data in ((1, {}), (2, {}), (3, {}), (4, RIGHT), (5, {"choice": "2"}), (6, {})):
+def _finish(client, app, skip=()):
+    for number, data in ((1, {}), (2, {}), (3, {}), (4, RIGHT), (5, "check"), (6, {})):
+        if data == "check":
+            data = check_answer(client, app, f"{LESSON}/step/{number}", 2)
         if number not in skip:
             assert client.post(f"{LESSON}/step/{number}", data=data).status_code == 302
 
@@ -88,7 +91,7 @@ def test_lesson_completes_when_every_step_is_done_and_records_lesson_evidence(
         client, app, shipped, make_user, login):
     user = make_user()
     login(user)
-    _finish(client, skip=(3,))
+    _finish(client, app, skip=(3,))
     with app.app_context():
         progress = db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == user.id))
         assert progress.completed_at is None

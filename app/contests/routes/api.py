@@ -98,7 +98,7 @@ def _attempt_json(attempt: ContestAttempt) -> dict:
             {"id": q["id"], "text": q["text"], "multiple": q["multiple"], "options": q["options"]}
             for q in attempts.attempt_questions(attempt)
         ],
-        "answers": attempt.answers,
+        "answers": attempts.shown_answers(attempt),
     }
 
 
@@ -247,7 +247,7 @@ def api_save(attempt: ContestAttempt | None):
         db.session.commit()
         return api_error(409, str(exc), code=exc.code)
     db.session.commit()
-    return jsonify({"saved": True, "answers": attempt.answers})
+    return jsonify({"saved": True, "answers": attempts.shown_answers(attempt)})
 
 
 @bp.post("/attempts/<int32:attempt_id>/submit")

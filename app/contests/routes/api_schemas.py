@@ -57,7 +57,9 @@ class ContestDetail(ContestSummary):
 
 
 class OptionOut(BaseModel):
-    value: int = Field(description="What to send back in `answers` to choose this option.")
+    value: str = Field(description="What to send back in `answers` to choose this option: a token "
+                                   "that means nothing outside this attempt (the next attempt gives the "
+                                   "same text another token, in another order).")
     text: str
 
 
@@ -77,7 +79,7 @@ class AttemptOut(BaseModel):
     started_at: datetime
     deadline: datetime = Field(description="Count down to this from `GET /time`, not the phone's clock.")
     questions: list[QuestionOut]
-    answers: dict[str, list[int]] = Field(description="Option values saved so far, by question id.")
+    answers: dict[str, list[str]] = Field(description="Option values saved so far, by question id.")
 
 
 class AnswersIn(BaseModel):
@@ -86,7 +88,7 @@ class AnswersIn(BaseModel):
     Answers merge with those saved before; answers to other questions and option values that do
     not exist are ignored."""
 
-    answers: dict[str, list[int]] = Field(default_factory=dict)
+    answers: dict[str, list[str]] = Field(default_factory=dict)
     prediction: int | None = Field(None, ge=0, description="The prediction question's answer.")
 
 
@@ -94,7 +96,7 @@ class Saved(BaseModel):
     """Saved: every answer kept so far."""
 
     saved: Literal[True]
-    answers: dict[str, list[int]]
+    answers: dict[str, list[str]]
 
 
 class SubmitResult(BaseModel):

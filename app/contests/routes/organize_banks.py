@@ -246,6 +246,8 @@ def _import(bank: QuestionBank | None):
             db.session.commit()
             flash(_("%(n)s questions imported: %(c)s new, %(u)s updated.", n=outcome.questions,
                     c=outcome.created, u=outcome.updated), "success")
+            for warning in outcome.warnings:
+                flash(warning, "warning")
             if outcome.bank:
                 return redirect(url_for(".bank", slug=outcome.bank))
             return redirect(url_for(".index"))

@@ -148,6 +148,7 @@ def step(course_slug: str, lesson_slug: str, number: int):
     user_id, helper_id = learner()
     mistakes: dict[str, str] = {}
     wrong_choice = None
+    layout = learning.new_check_layout()
     if request.method == "POST":
         if current.rehearsal:
             values = {f["name"]: request.form.get("f_" + f["name"], "")[:200]
@@ -155,9 +156,11 @@ def step(course_slug: str, lesson_slug: str, number: int):
             mistakes = learning.submit_rehearsal(user_id, item, current, values, helper_id)
             ok = not mistakes
         elif current.check:
-            choice = request.form.get("choice", type=int)
+            layout = (request.form.get("layout") or "")[:32] or learning.new_check_layout()
+            sent = (request.form.get("choice") or "")[:16]
+            choice = learning.check_choice(current, layout, sent)
             ok = learning.answer_check(user_id, item, current, choice, helper_id)
-            wrong_choice = None if ok else (choice or 0)
+            wrong_choice = None if ok else sent
         else:
             ok = True
             if user_id is not None:
@@ -171,8 +174,10 @@ def step(course_slug: str, lesson_slug: str, number: int):
                                         number=number + 1))
             return redirect(url_for("learn.lesson_done", course_slug=course_slug, lesson_slug=lesson_slug))
     status = 422 if mistakes or wrong_choice is not None else 200
+    options = learning.check_options(current, layout) if current.check else []
     return render_template("learn/step.html", lesson=item, step=current, number=number, total=len(item.steps),
                            mistakes=mistakes, wrong_choice=wrong_choice, values=request.form,
+                           layout=layout, check_options=options,
                            done=learning.done_keys(user_id, item),
                            show_image=not g.low_data or request.args.get("show") == "image"), status
 

@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from app.accounts.models import WorkplaceUnit
 from app.accounts.scope import ensure_in_scope, role_required, scope_filter
+from app.competency.framework import get_framework
+from app.contests.models import QuestionBank
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
 from app.learn.models import Course
@@ -87,6 +89,13 @@ def _form() -> AssignmentForm:
         .limit(500)
     )
     form.workplace_unit_id.choices = [(0, _("Any"))] + [(u.id, u.name) for u in units]
+    form.test_banks.choices = [
+        (b.slug, f"{b.title} ({b.slug})")
+        for b in db.session.scalars(select(QuestionBank).order_by(QuestionBank.title)).unique()
+    ]
+    form.test_competences.choices = [
+        (c.code, f"{c.code} {c.name()}") for c in get_framework().competences.values()
+    ]
     return form
 
 
@@ -121,6 +130,10 @@ def new_assignment():
                 workplace_unit=unit,
                 test_questions=form.test_questions.data or 0,
                 pass_mark=form.pass_mark.data,
+                test_banks=form.test_banks.data or [],
+                test_competences=form.test_competences.data or [],
+                test_attempts=form.test_attempts.data or 3,
+                test_wait_minutes=form.test_wait_minutes.data or 0,
             )
         except training.TrainingError as exc:
             form.pass_mark.errors = [*form.pass_mark.errors, str(exc)]
@@ -253,7 +266,7 @@ def test(assignment_id: int):
         attempt = db.session.get(TrainingTestAttempt, request.form.get("attempt", type=int) or 0)
         if attempt is None or attempt.enrollment_id != enrollment.id:
             abort(404)
-        answers = {qid: request.form.get(f"q{qid}", type=int) for qid in attempt.question_ids}
+        answers = {qid: (request.form.get(f"q{qid}") or "")[:16] or None for qid in attempt.question_ids}
         try:
             training.submit_test(attempt, answers)
         except training.TrainingError as exc:
@@ -273,16 +286,12 @@ def test(assignment_id: int):
         flash(str(exc), "error")
         return redirect(url_for("training.mine"))
     db.session.commit()
-    from app.contests.models import Question
-
-    questions = {
-        q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(attempt.question_ids)))
-    }
     return render_template(
         "training/test.html",
         attempt=attempt,
         enrollment=enrollment,
-        questions=[questions[i] for i in attempt.question_ids if i in questions],
+        questions=training.test_questions(attempt),
+        attempts_left=training.attempts_left(enrollment),
     )
 
 
