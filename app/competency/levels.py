@@ -272,16 +272,34 @@ class PlacementResult:
     total: int
 
 
-def grade_placement(user_id: int, question_ids: list[int], answers: dict[int, int | None]) -> PlacementResult:
+def placement_layout(questions: list, nonce: str) -> list[dict]:
+    """The placement test's questions as shown for the session's ``nonce``: options shuffled and
+    identified by tokens that mean nothing outside this test (``banks.keyed_draw``)."""
+    from app.contests.banks import keyed_draw, option_tokens
+
+    draw = {item["id"]: item for item in keyed_draw([(q.id, len(q.options)) for q in questions], nonce)}
+    return [
+        {"id": q.id, "text": q.text,
+         "options": [{"value": t, "text": q.options[i]}
+                     for t, i in zip(option_tokens(draw[q.id]), draw[q.id]["order"], strict=True)]}
+        for q in questions
+    ]
+
+
+def grade_placement(user_id: int, question_ids: list[int], answers: dict[int, str | None],
+                    nonce: str) -> PlacementResult:
     """Record one placement evidence per drawn question (unanswered counts as wrong), then refresh
-    the person's levels. Caller commits."""
+    the person's levels. ``answers`` are the option tokens sent (``placement_layout`` with the same
+    ``nonce``). Caller commits."""
+    from app.contests.banks import chosen_indexes, keyed_draw
     from app.contests.models import Question
 
     questions = db.session.scalars(select(Question).where(Question.id.in_(question_ids))).all()
+    draw = {item["id"]: item for item in keyed_draw([(q.id, len(q.options)) for q in questions], nonce)}
     right = 0
     for question in questions:
         answer = answers.get(question.id)
-        success = answer is not None and [answer] == list(question.correct or [])
+        success = answer is not None and chosen_indexes(draw[question.id], [answer]) == list(question.correct or [])
         right += success
         record_evidence(
             user_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from flask import (
@@ -268,11 +269,12 @@ def radar(fmt: str):
 def placement_test():
     """A short test across every area that gives a starting level."""
     if request.method == "POST":
-        drawn = [int(i) for i in session.pop("placement", [])]
-        if not drawn:
+        kept = session.pop("placement", None)
+        if not isinstance(kept, dict) or not kept.get("ids"):
             return redirect(url_for("insights.placement_test"))
-        answers = {qid: request.form.get(f"q{qid}", type=int) for qid in drawn}
-        result = competency.grade_placement(current_user.id, drawn, answers)
+        drawn = [int(i) for i in kept["ids"]]
+        answers = {qid: (request.form.get(f"q{qid}") or "")[:16] or None for qid in drawn}
+        result = competency.grade_placement(current_user.id, drawn, answers, str(kept.get("layout", "")))
         db.session.commit()
         flash(
             _(
@@ -284,8 +286,9 @@ def placement_test():
         )
         return redirect(url_for("insights.me"))
     questions = competency.draw_placement()
-    session["placement"] = [q.id for q in questions]
-    return render_template("insights/placement.html", questions=questions)
+    layout = secrets.token_hex(8)
+    session["placement"] = {"ids": [q.id for q in questions], "layout": layout}
+    return render_template("insights/placement.html", questions=competency.placement_layout(questions, layout))
 
 
 def warm_charts(app, codes: list[str], kinds: tuple[str, ...] = ("bars", "heatmap", "trend")) -> int:

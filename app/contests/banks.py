@@ -19,6 +19,8 @@ errors name the file and line.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 import re
 from collections import Counter
@@ -474,6 +476,23 @@ def new_tokens(count: int, rng: random.Random | None = None) -> list[str]:
         if token not in tokens:
             tokens.append(token)
     return tokens
+
+
+def keyed_draw(questions: Sequence[tuple[int, int]], nonce: str) -> list[dict]:
+    """A draw like ``draw_questions``'s (shuffled order and tokens per question) for questions
+    given as ``(id, number of options)``, computed from ``nonce`` with the app's secret instead of
+    stored: for pages that keep no attempt row (the placement test keeps only ids and the nonce
+    in the signed, readable session cookie). Without the secret the nonce tells nothing; the same
+    nonce gives the same draw (a reload, a restart)."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    out = []
+    for qid, size in questions:
+        digest = hmac.new(secret, f"draw:{nonce}:{qid}".encode(), hashlib.sha256).digest()
+        rng = random.Random(digest)
+        order = list(range(size))
+        rng.shuffle(order)
+        out.append({"id": qid, "order": order, "tokens": new_tokens(size, rng)})
+    return out
 
 
 def option_tokens(item: dict) -> list[str]:

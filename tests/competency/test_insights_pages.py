@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -147,9 +148,16 @@ def test_placement_test_records_evidence(client, app, login, make_user):
     login(user)
     page = client.get("/insights/placement").get_data(as_text=True)
     assert page.count('type="radio"') == 14  # 7 questions: up to 2 per area
-    with client.session_transaction() as session:
-        drawn = session["placement"]
-    response = client.post("/insights/placement", data={f"q{qid}": "1" for qid in drawn})
+    # Options carry per-test tokens; the right one ("b") is chosen by its text, as a person would.
+    right = dict(re.findall(r'name="q(\d+)" id="[^"]+" value="([0-9a-f]{8})"> <label[^>]*>b</label>', page))
+    assert len(right) == 7
+    again = client.get("/insights/placement").get_data(as_text=True)
+    tokens = set(re.findall(r'value="([0-9a-f]{8})"', again))
+    assert len(tokens) == 14
+    assert not tokens & set(re.findall(r'value="([0-9a-f]{8})"', page))  # another test, other tokens
+    assert not re.search(r'type="radio" name="q\d+" id="[^"]+" value="\d"', again)  # no bank index
+    right = dict(re.findall(r'name="q(\d+)" id="[^"]+" value="([0-9a-f]{8})"> <label[^>]*>b</label>', again))
+    response = client.post("/insights/placement", data={f"q{qid}": token for qid, token in right.items()})
     assert response.status_code == 302
     with app.app_context():
         from app.competency.models import Evidence, PersonLevel
