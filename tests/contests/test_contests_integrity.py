@@ -425,3 +425,27 @@ def test_final_board_and_api_show_each_participants_tie_break_values_and_the_tru
     assert (second["prediction"], second["prediction_error"]) == (9, 7)
     assert first["submitted_at"]
     assert second["submitted_at"]
+
+
+def test_retiring_a_question_asks_first_and_says_whether_it_is_kept_or_deleted(app, client, login, world,
+                                                                                register):
+    from app.contests.models import Question
+
+    person = register()
+    with app.app_context():
+        attempt = attempts.start_attempt(_round(world), person.id, now=NOW)
+        db.session.commit()
+        drawn_id = attempt.questions[0]["id"]
+        undrawn_id = db.session.scalar(db.select(Question.id).where(
+            Question.id.not_in([i["id"] for i in attempt.questions])))
+    login(world["organizer"])
+    bank = client.get("/organize/banks/thu").get_data(as_text=True)
+    assert f'href="/organize/banks/thu/questions/{drawn_id}/retire"' in bank
+    kept = client.get(f"/organize/banks/thu/questions/{drawn_id}/retire").get_data(as_text=True)
+    deleted = client.get(f"/organize/banks/thu/questions/{undrawn_id}/retire").get_data(as_text=True)
+    assert 'data-testid="impact"' in kept
+    assert 'data-testid="impact"' in deleted
+    assert kept.split('data-testid="impact"')[1] != deleted.split('data-testid="impact"')[1]
+    with app.app_context():
+        assert db.session.get(Question, undrawn_id) is not None  # opening the page changed nothing
+        assert db.session.get(Question, drawn_id).active
