@@ -14,10 +14,11 @@ def init_app(app: Flask) -> None:
     from app.contests.demo import seed_contest_demo
     from app.contests.routes import (  # noqa: F401
         api,
+        assist,
         organize,
         organize_audit,
         organize_banks,
-        organize_integrity,  # noqa: F401
+        organize_integrity,
         participant,
     )
     from app.core.cli import add_demo_seeder

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, update
 
 from app.accounts.models import User
-from app.accounts.scope import in_scope
+from app.accounts.scope import in_scope, scope_filter, scope_paths
 from app.accounts.service import normalize_phone
 from app.contests import ranking, results
 from app.contests import service as contest_service
@@ -40,6 +40,7 @@ from app.core.database import execute_compiled
 from app.core.extensions import db
 from app.core.text import fold
 from app.core.types import utcnow
+from app.localities.models import Locality
 
 R = ContestBestResult
 F = ContestFinalRank
@@ -277,6 +278,39 @@ def history(entry: ContestEntry) -> list[tuple[ContestVoidEvent, str | None]]:
         select(ContestVoidEvent, User.full_name).outerjoin(User, User.id == ContestVoidEvent.actor_id)
         .where(ContestVoidEvent.entry_id == entry.id).order_by(ContestVoidEvent.at, ContestVoidEvent.id)
     ).all()]
+
+
+def can_assist(helper: User, contest: Contest) -> bool:
+    """True when ``helper`` helps people in part of the contest's area (or over all of it)."""
+    paths = scope_paths(helper, HELPER_ROLES)
+    if paths is None:
+        return True
+    area = contest.eligibility.path
+    return any(p.startswith(area) or area.startswith(p) for p in paths)
+
+
+def helper_candidates(helper: User, contest: Contest, term: str, limit: int = 20) -> list[User]:
+    """Citizens of the helper's area (and the contest's) whose name (accents ignored) or phone
+    matches ``term``."""
+    term = (term or "").strip()[:120]
+    if not term:
+        return []
+    phone = normalize_phone(term)
+    condition = User.phone == phone if phone else User.search_name.contains(fold(term), autoescape=True)
+    return list(db.session.scalars(
+        select(User).join(Locality, Locality.id == User.locality_id)
+        .where(condition, User.kind == "citizen", User.id != helper.id, User.active,
+               scope_filter(helper, HELPER_ROLES, Locality.path), Locality.path.startswith(contest.eligibility.path))
+        .order_by(User.full_name, User.id).limit(limit)
+    ))
+
+
+def registered_among(contest: Contest, user_ids: list[int]) -> set[int]:
+    """Which of ``user_ids`` are registered for ``contest``."""
+    if not user_ids:
+        return set()
+    return set(db.session.scalars(select(ContestEntry.user_id).where(
+        ContestEntry.contest_id == contest.id, ContestEntry.user_id.in_(user_ids))))
 
 
 def register_assisted(helper: User, contest: Contest, citizen: User, grp: str = "citizen") -> ContestEntry:

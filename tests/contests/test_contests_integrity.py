@@ -449,3 +449,34 @@ def test_retiring_a_question_asks_first_and_says_whether_it_is_kept_or_deleted(a
     with app.app_context():
         assert db.session.get(Question, undrawn_id) is not None  # opening the page changed nothing
         assert db.session.get(Question, drawn_id).active
+
+
+# --- Item 7: helpers registering villagers ---------------------------------------------------------
+
+
+def test_a_helper_registers_villagers_of_their_area_under_their_own_name_without_an_address_signal(
+        app, client, world, login, make_user):
+    helper = make_user(full_name="Tình Nguyện Viên", roles={"helper": "90101"})
+    villagers = [make_user(full_name=f"Bà Con Ấp {i}", locality="9010101") for i in range(4)]
+    outsider = make_user(full_name="Bà Con Huyện Hai", locality="9020101")
+    login(helper)
+    page = client.get("/contests/cuoc-thi/assist?q=ba con").get_data(as_text=True)
+    assert "Bà Con Ấp 0" in page
+    assert "Bà Con Huyện Hai" not in page  # outside the helper's area
+    for villager in villagers:  # four registrations from one address (the commune office)
+        response = client.post("/contests/cuoc-thi/assist", data={"citizen": villager.id})
+        assert response.status_code == 302
+    client.post("/contests/cuoc-thi/assist", data={"citizen": outsider.id})
+    with app.app_context():
+        registered = set(db.session.scalars(db.select(ContestEntry.user_id)))
+        assert registered == {v.id for v in villagers}
+        assert integrity.assisted_counts(_round(world)) == [("Tình Nguyện Viên", 4)]
+        audited = db.session.scalars(db.select(AuditEvent.actor_id)
+                                     .where(AuditEvent.action == "contest.assisted_registration")).all()
+        assert audited == [helper.id] * 4
+        # All four take the round at the commune office: one address, no address or device signal.
+        for i, villager in enumerate(villagers):
+            _take(world, villager.id, correct=2, at=i * 400, address="10.5.5.5", agent=AGENT)
+        assert _signals(world) == {}
+    mine = client.get("/contests/cuoc-thi/assist").get_data(as_text=True)
+    assert mine.split('data-testid="assisted-mine"')[1].split("</ul>")[0].count("Bà Con Ấp") == 4
