@@ -2,17 +2,19 @@
 
 An organizer grants them with a reason (a disability, a proven outage); every grant is audited
 and they add up. ``start_attempt`` reads ``allowance_of``: the round's attempt limit plus the extra
-attempts, and the time limit plus the extra seconds (an attempt still ends when the round closes).
+attempts, and the time limit plus the extra seconds; extra minutes also move the deadline of an
+attempt in progress. An attempt still ends when the round closes.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.contests.models import ContestAllowance, ContestEntry, ContestRound
+from app.contests.models import ContestAllowance, ContestAttempt, ContestEntry, ContestRound
 from app.core import audit
 from app.core.extensions import db
 from app.core.types import utcnow
@@ -64,6 +66,12 @@ def grant_allowance(
         reason=reason[:300], granted_by_id=getattr(actor, "id", None), granted_at=utcnow(),
     )
     db.session.add(grant)
+    if seconds:  # an attempt in progress (e.g. during an outage) gets the time too
+        current = db.session.scalar(select(ContestAttempt).where(
+            ContestAttempt.round_id == round_.id, ContestAttempt.user_id == entry.user_id,
+            ContestAttempt.status == "open"))
+        if current is not None:
+            current.deadline = min(current.deadline + timedelta(seconds=seconds), round_.closes_at)
     db.session.flush()
     audit.record(
         actor, "contest.grant_allowance", "contest_entry", entry.id,

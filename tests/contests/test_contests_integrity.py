@@ -149,6 +149,11 @@ def test_an_organizer_grants_extra_time_and_an_extra_attempt_with_a_reason(app, 
         event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "contest.grant_allowance"))
         assert event.actor_id == organizer.id
         assert event.details["reason"] == "Mất điện có xác nhận"
+        # Extra minutes granted during an attempt move its deadline too (up to the round's close).
+        started, attempt_id = attempt.started_at, attempt.id
+        allowances.grant_allowance(_round(world), _entry(world, person.id), organizer, 5, 0, "Mất mạng giữa chừng")
+        db.session.commit()
+        assert db.session.get(ContestAttempt, attempt_id).deadline - started == timedelta(seconds=1500)
 
 
 # --- Item 5: integrity signals on generated attempts ------------------------------------------------
