@@ -1,7 +1,8 @@
 """Submitting with care on a 360 px phone (issue 15, item 4): the participant sees how many
 questions are unanswered and confirms before anything is submitted (a confirmation page without
 JavaScript, a dialog with it), and is warned when 5 minutes and 1 minute remain (visible, in a
-role="alert" region read out by screen readers)."""
+role="alert" region read out by screen readers). With JavaScript the page also counts how often
+it lost focus and sends it with the submit (item 5)."""
 
 from __future__ import annotations
 
@@ -124,9 +125,18 @@ def test_with_javascript_a_dialog_confirms_and_warnings_come_at_five_and_one_min
     page.click("#submit-dialog-back")
     assert not dialog.is_visible()
     assert _status(app, contest_round) == "open"
+    # The page loses focus twice (another app, another tab): counted and sent with the submit.
+    page.evaluate("window.dispatchEvent(new Event('blur')); window.dispatchEvent(new Event('blur'))")
     page.click("#submit-attempt")
     page.click("#submit-dialog-confirm")
     page.wait_for_selector('[data-testid="score"]')
     assert _status(app, contest_round) == "submitted"
+    from app.contests.models import ContestAttemptTrace
+
+    with app.app_context():
+        trace = db.session.scalar(db.select(ContestAttemptTrace))
+        assert trace.focus_lost == 2
+        assert trace.start_address == "127.0.0.1"
+        assert trace.submit_agent == trace.start_agent
     assert "1/4" in page.locator('[data-testid="score"]').inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
