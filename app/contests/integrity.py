@@ -13,7 +13,8 @@ round's thresholds (``ContestRoundIntegrity``, defaults when none were set):
   hash at the same address), helper-assisted registrations again excepted;
 - ``fast``: a score of at least ``high_score_percent`` % in under ``seconds_per_question``
   seconds per question;
-- ``same_answers``: exactly the same answers (at least ``MIN_SAME_ANSWERS`` questions answered) as
+- ``same_answers``: exactly the same answers (at least ``MIN_SAME_ANSWERS`` questions answered, at
+  least one of them wrong: identical all-right sheets are what knowing the answers looks like) as
   another account's attempt, submitted within ``same_answers_seconds`` of it;
 - ``focus``: the page lost focus more than ``focus_lost_max`` times.
 
@@ -256,7 +257,9 @@ def _flag_same_answers(rows, people, limits: ContestRoundIntegrity) -> None:
     for row in rows:
         if row.status in ("submitted", "expired") and row.submitted_at is not None and row.user_id in people:
             signature = _signature(row.answers)
-            if signature:
+            # Everyone who knows the answers gives the same ones: only shared mistakes tell.
+            all_right = row.score is not None and row.score >= len(json.loads(signature or "{}"))
+            if signature and not all_right:
                 groups[signature].append(row)
     for group in groups.values():
         group.sort(key=lambda r: r.submitted_at)

@@ -223,6 +223,7 @@ def test_implausibly_fast_high_scores_are_flagged_with_the_rounds_threshold(app,
 
 def test_identical_answers_submitted_close_together_are_flagged(app, world, register):
     a, b, c = (register(name=n) for n in ("Chép Một", "Chép Hai", "Chép Ba Muộn"))
+    d, e = register(name="Giỏi Một"), register(name="Giỏi Hai")
     with app.app_context():
         first = _take(world, a.id, correct=3, seconds=200, address="10.0.0.1")
         same = {k: list(v) for k, v in first.answers.items()}
@@ -233,7 +234,16 @@ def test_identical_answers_submitted_close_together_are_flagged(app, world, regi
             db.session.flush()
             attempts.submit_attempt(attempt, same, None, now=NOW + timedelta(seconds=at + 200))
             db.session.commit()
+        # Two people who both know every answer give identical sheets: not a signal by itself.
+        perfect = _take(world, d.id, correct=5, seconds=200, address="10.0.0.4")
+        twin = attempts.start_attempt(_round(world), e.id, now=NOW + timedelta(seconds=30))
+        twin.questions = [dict(item) for item in perfect.questions]
+        db.session.flush()
+        attempts.submit_attempt(twin, right_answers(twin), None, now=NOW + timedelta(seconds=230))
+        db.session.commit()
         signals = _signals(world)
+        assert d.id not in signals
+        assert e.id not in signals
         assert "same_answers" in signals[a.id]
         assert "same_answers" in signals[b.id]
         assert c.id not in signals  # over an hour later: not within 300 s
