@@ -98,6 +98,24 @@ def _foreign_bank(world) -> dict:
     return world._foreign_bank
 
 
+def _foreign_entry(world) -> int:
+    """A registration to the foreign contest (issue 15: void, restore, allowance pages)."""
+    if getattr(world, "_foreign_entry", None) is None:
+        from app.contests.models import ContestEntry
+        from app.core.extensions import db
+        from app.localities.service import get_by_code
+
+        contest_id = _foreign_contest(world)["contest_id"]
+        user_id = _foreign_user(world)
+        with world.app.app_context():
+            entry = ContestEntry(contest_id=contest_id, user_id=user_id, grp="citizen", full_name="Người Huyện Hai",
+                                 locality_id=get_by_code(world.foreign).id)
+            db.session.add(entry)
+            db.session.commit()
+            world._foreign_entry = entry.id
+    return world._foreign_entry
+
+
 # Bank pages: every endpoint of the organizer blueprint whose "slug" names a bank.
 BANK_ENDPOINTS = ("organize.bank", "organize.bank_settings", "organize.new_question", "organize.edit_question",
                   "organize.retire_question", "organize.restore_question", "organize.bank_preview",
@@ -112,6 +130,8 @@ ARG_FACTORIES: dict[str, Callable[[Any], Any]] = {
     "contest_id": lambda world: _foreign_contest(world)["contest_id"],
     "round_id": lambda world: _foreign_contest(world)["round_id"],
     "attempt_id": lambda world: _foreign_contest(world)["attempt_id"],
+    "entry_id": _foreign_entry,
+    "organize.void_or_restore:action": lambda world: "void",
     "organize.export:kind": lambda world: "participants",
     "insights.chart:kind": lambda world: "bars",
     "code": lambda world: world.foreign,

@@ -12,7 +12,15 @@ def init_app(app: Flask) -> None:
     from app.contests.audit_log import register_actions
     from app.contests.cli import contests_cli
     from app.contests.demo import seed_contest_demo
-    from app.contests.routes import api, organize, organize_audit, organize_banks, participant  # noqa: F401
+    from app.contests.routes import (  # noqa: F401
+        api,
+        assist,
+        organize,
+        organize_audit,
+        organize_banks,
+        organize_integrity,
+        participant,
+    )
     from app.core.cli import add_demo_seeder
     from app.core.messaging import add_collector, register_kind
     from app.core.templating import add_nav_link, add_staff_link

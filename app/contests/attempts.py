@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.competency.evidence import evidence_params, upsert_rows, write_evidence
 from app.contests import banks as bank_service
 from app.contests import ranking
+from app.contests.allowances import allowance_of
 from app.contests.boards import get_board, tally_source, tally_upsert
 from app.contests.models import ContestAttempt, ContestBestResult, ContestEntry, ContestRound, Question
 from app.core.database import execute_compiled
@@ -79,13 +80,14 @@ def start_attempt(round_: ContestRound, user_id: int, now: datetime | None = Non
             return current
         expire_attempt(current, now)
     used = len(mine)
-    if used >= round_.attempts_allowed:
+    extra = allowance_of(round_.id, user_id)  # granted by an organizer (app.contests.allowances)
+    if used >= round_.attempts_allowed + extra.extra_attempts:
         raise AttemptError(_("You have used every attempt allowed in this round."), "limit")
     pool = bank_service.question_pool(round_.draw.get("banks", []), round_.draw.get("tags"))
     draw = _with_keys(bank_service.draw_questions(pool, round_.draw.get("mix"), round_.question_count), pool)
     if not draw:
         raise AttemptError(_("This round has no questions yet."), "empty")
-    deadline = min(now + timedelta(seconds=round_.time_limit_seconds), round_.closes_at)
+    deadline = min(now + timedelta(seconds=round_.time_limit_seconds + extra.extra_seconds), round_.closes_at)
     attempt = ContestAttempt(
         round_id=round_.id,
         user_id=user_id,

@@ -10,6 +10,7 @@ improvement replaces a score) and rebuilt from SQL by ``flask contests rebuild-b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, case, delete, func, insert, select, update
@@ -341,6 +342,14 @@ class BoardEntry:
     prediction: int | None
     prize: str | None
     submitted_s: int = 0
+
+    def prediction_error(self, actual: int | None) -> int | None:
+        """How far the prediction was from the round's true all-correct count (a tie-break)."""
+        return None if self.prediction is None or actual is None else abs(self.prediction - actual)
+
+    def submitted_at(self, opens_at: datetime) -> datetime:
+        """When the counted attempt was submitted (``submitted_s`` after the round opened)."""
+        return opens_at + timedelta(seconds=self.submitted_s)
 
 
 Parent = aliased(Locality)

@@ -354,3 +354,109 @@ class ContestFinalRank(Model):
     final_rank: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     user_id: Mapped[int] = mapped_column(Integer)
     prize: Mapped[str | None] = mapped_column(String(80))
+
+
+class ContestAttemptTrace(Model):
+    """Where an attempt came from, kept for the organizer's review (``app.contests.integrity``).
+
+    The client address and a SHA-256 hash of the browser's user agent (never the agent itself) at
+    start and at submit, and how many times the page lost focus (counted by contests.js and sent
+    with autosave and submit; 0 without JavaScript). One row per attempt of a round.
+    """
+
+    __tablename__ = "contest_attempt_traces"
+    __table_args__ = (
+        CheckConstraint("focus_lost >= 0", name="focus_lost_not_negative"),
+        Index("ix_contest_attempt_traces_round_address", "round_id", "start_address"),
+    )
+
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("contest_attempts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    round_id: Mapped[int] = mapped_column(ForeignKey("contest_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    start_address: Mapped[str] = mapped_column(String(45), default="")
+    start_agent: Mapped[str] = mapped_column(String(64), default="")
+    submit_address: Mapped[str | None] = mapped_column(String(45))
+    submit_agent: Mapped[str | None] = mapped_column(String(64))
+    focus_lost: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ContestRoundIntegrity(Model):
+    """A round's thresholds for the integrity signals (defaults when the round has no row)."""
+
+    __tablename__ = "contest_round_integrity"
+    __table_args__ = (
+        CheckConstraint(
+            "seconds_per_question >= 0 AND accounts_per_address >= 2 AND same_answers_seconds >= 0 "
+            "AND focus_lost_max >= 0 AND high_score_percent BETWEEN 1 AND 100",
+            name="thresholds_valid",
+        ),
+    )
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("contest_rounds.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    # A high score (at least ``high_score_percent`` of the questions) in under this many seconds
+    # per question is implausibly fast.
+    seconds_per_question: Mapped[int] = mapped_column(Integer, default=4)
+    high_score_percent: Mapped[int] = mapped_column(SmallInteger, default=80)
+    # More accounts than this from one address or one device are flagged.
+    accounts_per_address: Mapped[int] = mapped_column(Integer, default=3)
+    # Identical answers submitted within this many seconds of each other.
+    same_answers_seconds: Mapped[int] = mapped_column(Integer, default=300)
+    # The page lost focus more often than this.
+    focus_lost_max: Mapped[int] = mapped_column(Integer, default=10)
+
+
+class ContestAllowance(Model):
+    """Extra time or extra attempts an organizer granted a participant in a round, with a reason
+    (a disability, a proven outage); several grants add up. Read by ``start_attempt``."""
+
+    __tablename__ = "contest_allowances"
+    __table_args__ = (
+        CheckConstraint("extra_seconds >= 0 AND extra_attempts >= 0", name="extras_not_negative"),
+        CheckConstraint("extra_seconds > 0 OR extra_attempts > 0", name="grants_something"),
+        CheckConstraint("length(reason) > 0", name="reason_not_empty"),
+        Index("ix_contest_allowances_round_user", "round_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("contest_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    extra_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    extra_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(String(300))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContestVoidEvent(Model):
+    """One void or restore of a participant: who, when and why (the list of voided participants
+    and their history; the audit log records the same action)."""
+
+    __tablename__ = "contest_void_events"
+    __table_args__ = (
+        CheckConstraint("action IN ('void', 'restore')", name="action_valid"),
+        CheckConstraint("length(reason) > 0", name="reason_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("contest_entries.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(300))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContestAssistedEntry(Model):
+    """A registration a community helper made for someone else (a citizen without a phone, or at
+    the commune office): exempt from the accounts-per-address signal, counted under the helper."""
+
+    __tablename__ = "contest_assisted_entries"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("contest_entries.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    helper_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

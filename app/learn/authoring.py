@@ -9,14 +9,14 @@ from __future__ import annotations
 import secrets
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.competency.framework import known_codes
 from app.core.extensions import db
 from app.core.text import fold
 from app.learn import media as media_service
 from app.learn.content import RESERVED_SLUGS, check_question, rehearsal_problems, slugify
-from app.learn.models import Course, Lesson, Step
+from app.learn.models import Course, Lesson, Step, StepProgress
 
 
 class AuthoringError(ValueError):
@@ -154,6 +154,15 @@ def move_step(step: Step, offset: int) -> None:
         for position, item in enumerate(steps):
             item.position = position
     step.lesson.steps = sorted(steps, key=lambda s: s.position)
+
+
+def step_learners(step: Step) -> int:
+    """How many learners have done ``step`` (shown before it is deleted: their record of it stays,
+    the lesson no longer counts it)."""
+    return db.session.scalar(
+        select(func.count()).select_from(StepProgress).where(
+            StepProgress.lesson_id == step.lesson_id, StepProgress.step_key == step.key)
+    ) or 0
 
 
 def delete_step(step: Step) -> None:

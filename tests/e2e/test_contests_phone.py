@@ -64,6 +64,7 @@ def test_a_citizen_takes_a_round_on_a_phone_and_finds_rank_and_commune(app, phon
     page.wait_for_selector("#autosave-status:not(:empty)")
     page.fill("#prediction", "3")
     page.click("#submit-attempt")
+    page.click("#submit-dialog-confirm")  # the confirmation dialog (issue 15)
     page.wait_for_selector('[data-testid="score"]')
     assert "4/4" in page.locator('[data-testid="score"]').inner_text()
     # Nothing overflows the phone's width.

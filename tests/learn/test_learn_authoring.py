@@ -123,3 +123,31 @@ def test_only_organizers_author(client, make_user, login, tree):
     login(make_user(roles={"helper": "9010101"}))
     assert client.get("/learn/author/").status_code == 403
     assert client.post("/learn/author/new", data={"slug": "x"}).status_code == 403
+
+
+def test_deleting_a_step_asks_first_and_says_what_will_change(client, app, organizer):
+    """Issue 15, item 6: the ✕ opens a confirmation naming the step, its lesson's remaining steps
+    and how many learners did it; only the confirmation's POST deletes."""
+    from app.learn.models import StepProgress
+
+    _course_id, lesson_id = _create_lesson(client, app)
+    for title in ("Bước một", "Bước hai"):
+        client.post(f"/learn/author/lesson/{lesson_id}/steps", data={"title": title})
+    with app.app_context():
+        step = db.session.get(Lesson, lesson_id).steps[0]
+        step_id = step.id
+        db.session.add(StepProgress(user_id=organizer.id, lesson_id=lesson_id, step_key=step.key))
+        db.session.commit()
+    lesson_page = client.get(f"/learn/author/lesson/{lesson_id}").get_data(as_text=True)
+    assert f'href="/learn/author/step/{step_id}/delete"' in lesson_page
+    page = client.get(f"/learn/author/step/{step_id}/delete")
+    assert page.status_code == 200
+    impact = page.get_data(as_text=True).split('data-testid="impact"')[1].split("</div>")[0]
+    assert "Bước một" in page.get_data(as_text=True)
+    assert "Bài mới" in impact
+    assert ">1 " in impact or " 1 " in impact  # one step left, one learner did it
+    with app.app_context():
+        assert db.session.get(Step, step_id) is not None
+    assert client.post(f"/learn/author/step/{step_id}/delete").status_code == 302
+    with app.app_context():
+        assert db.session.get(Step, step_id) is None

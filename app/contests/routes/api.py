@@ -16,7 +16,7 @@ from app.accounts.models import ApiToken, User
 from app.api import bp
 from app.api.auth import bearer_digest, token_params, token_required, token_user_id, valid_token
 from app.api.openapi import documented
-from app.contests import attempts, boards
+from app.contests import attempts, boards, integrity
 from app.contests import service as contest_service
 from app.contests.models import ContestAttempt, ContestRound
 from app.contests.routes.api_schemas import (
@@ -154,6 +154,7 @@ def api_start(slug: str, number: int):
             str(exc),
             code=exc.code,
         )
+    integrity.record_start(attempt, request.remote_addr, request.user_agent.string)
     data = _attempt_json(attempt)  # before the commit, which would expire the attempt
     db.session.commit()
     return jsonify(data), 201
@@ -278,6 +279,7 @@ def api_submit(attempt: ContestAttempt | None):
     if error:
         return api_error(400, error)
     try:
+        integrity.record_submit(attempt, request.remote_addr, request.user_agent.string, None)
         attempts.submit_attempt(attempt, answers, prediction)
     except attempts.AttemptError as exc:
         data = {"code": exc.code, "status_after": attempt.status, "score": attempt.score}
@@ -343,13 +345,25 @@ def api_leaderboard(slug: str, number: int):
                 "score": e.score,
                 "duration_ms": e.duration_ms,
                 "prize": e.prize,
+                **(_tie_breaks(e, round_) if round_.finalized_at is not None else {}),
             }
             for e in entries
         ],
     }
+    if round_.finalized_at is not None:
+        data["all_correct_count"] = round_.all_correct_count
     if user_id is not None:
         data["me"] = {"rank": own}
     return jsonify(data)
+
+
+def _tie_breaks(entry, round_) -> dict:
+    """A final board entry's tie-break values, so that anyone can check the ranking (issue 15)."""
+    return {
+        "prediction": entry.prediction,
+        "prediction_error": entry.prediction_error(round_.all_correct_count),
+        "submitted_at": entry.submitted_at(round_.opens_at).isoformat(),
+    }
 
 
 @bp.get("/contests/<slug>/rounds/<int32:number>/localities")

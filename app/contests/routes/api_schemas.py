@@ -145,6 +145,11 @@ class BoardEntryOut(BaseModel):
     score: int
     duration_ms: int
     prize: str | None = Field(description="The prize, once the round is finalized.")
+    prediction: int | None = Field(None, description="Final boards only: the participant's prediction.")
+    prediction_error: int | None = Field(
+        None, description="Final boards only: the distance from the prediction to `all_correct_count`."
+    )
+    submitted_at: datetime | None = Field(None, description="Final boards only: when the counted attempt was submitted.")
 
 
 class OwnRank(BaseModel):
@@ -160,6 +165,10 @@ class Leaderboard(BaseModel):
     total: int
     offset: int
     entries: list[BoardEntryOut]
+    all_correct_count: int | None = Field(
+        None, description="Final boards only: the round's true number of all-correct participants (the "
+                          "prediction's answer). With each entry's tie-break values anyone can check the order."
+    )
     me: OwnRank | None = Field(None, description="Only with a valid bearer token.")
 
 

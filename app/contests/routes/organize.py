@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from app.accounts.scope import ensure_in_scope, role_required, scope_filter
 from app.accounts.service import normalize_phone
-from app.contests import audit_log, bank_editor, result_documents, results, stats
+from app.contests import audit_log, bank_editor, result_documents, results, stats, voiding
 from app.contests import banks as bank_service
 from app.contests import messages as contest_messages
 from app.contests import service as contest_service
@@ -393,9 +393,13 @@ def void(round_id: int):
         if entry is None:
             flash(_("No participant with this phone number."), "error")
         else:
-            contest_service.void_entry(entry, current_user, form.reason.data)
-            db.session.commit()
-            flash(_("The participant's results are voided."), "success")
+            try:  # kept for scripts; the pages confirm first (organize_integrity.void_or_restore)
+                voiding.void_participant(entry, current_user, form.reason.data)
+            except voiding.VoidingError as exc:
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                flash(_("The participant's results are voided."), "success")
     else:
         flash(_("Enter the phone number and a reason."), "error")
     return redirect(url_for(".round_detail", round_id=round_id))

@@ -167,11 +167,16 @@ def _edit(bank: QuestionBank, question: Question | None):
                            open_rounds=open_rounds, letters=LETTERS), 400 if request.method == "POST" else 200
 
 
-@bp.post("/banks/<slug>/questions/<int:question_id>/retire")
+@bp.route("/banks/<slug>/questions/<int:question_id>/retire", methods=["GET", "POST"])
 @role_required(*ROLES)
 def retire_question(slug: str, question_id: int):
     bank = _bank(slug)
     question = _question(bank, question_id)
+    if request.method == "GET":  # ask first, saying what will change (issue 15)
+        return render_template(
+            "organize/question_retire.html", bank=bank, question=question, confirm=ConfirmForm(),
+            drawn=bank_editor.was_drawn(question), usage=bank_editor.question_usage([question.id])[question.id],
+        )
     if ConfirmForm().validate_on_submit():
         outcome = bank_editor.retire_question(question, current_user)
         db.session.commit()

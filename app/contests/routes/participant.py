@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.contests import attempts, boards, results
+from app.contests import attempts, boards, integrity, ranking, results
 from app.contests import banks as bank_service
 from app.contests import service as contest_service
 from app.contests.forms import GROUP_LABELS, PracticeForm, RegisterEntryForm
@@ -167,6 +167,7 @@ def start(slug: str, number: int):
         if exc.code == "not_registered":
             return redirect(url_for(".register", slug=slug))
         return redirect(url_for(".round_page", slug=slug, number=number))
+    integrity.record_start(attempt, request.remote_addr, request.user_agent.string)
     db.session.commit()
     return redirect(url_for(".take", attempt_id=attempt.id))
 
@@ -196,7 +197,13 @@ def take(attempt_id: int):
                 db.session.commit()
                 flash(_("Your answers are saved."), "success")
                 return redirect(url_for(".take", attempt_id=attempt.id))
-            attempts.submit_attempt(attempt, _form_answers(attempt), _prediction())
+            if request.form.get("action") == "review":  # the Submit button: confirm first (issue 15)
+                return _confirm_submit(attempt)
+            integrity.record_submit(attempt, request.remote_addr, request.user_agent.string,
+                                    request.form.get("focus_lost"))
+            prediction = _prediction()
+            attempts.submit_attempt(attempt, _form_answers(attempt),
+                                    attempt.prediction if prediction is None else prediction)
         except attempts.AttemptError as exc:
             db.session.commit()
             flash(str(exc), "error")
@@ -216,6 +223,31 @@ def take(attempt_id: int):
         questions=attempts.attempt_questions(attempt),
         deadline=attempt.deadline,
         now=utcnow(),
+        warning=_time_warning(attempt),
+    )
+
+
+def _time_warning(attempt: ContestAttempt) -> str:
+    """The warning a page shows when 5 minutes or 1 minute (or less) remain (WCAG 2.2.1)."""
+    left = (attempt.deadline - utcnow()).total_seconds()
+    if left <= 60:
+        return _("Less than 1 minute left: submit now.")
+    if left <= 300:
+        return _("Less than 5 minutes left.")
+    return ""
+
+
+def _confirm_submit(attempt: ContestAttempt):
+    """Save what the form holds and ask for confirmation, saying how many are unanswered
+    (the page without JavaScript; with it contests.js asks in a dialog and posts ``submit``)."""
+    attempts.save_answers(attempt, _form_answers(attempt), prediction=_prediction())
+    integrity.record_focus(attempt, request.form.get("focus_lost"))
+    db.session.commit()
+    total = len(attempt.questions)
+    answered = sum(1 for item in attempt.questions if attempt.answers.get(str(item["id"])))
+    return render_template(
+        "contests/confirm_submit.html", attempt=attempt, total=total, unanswered=total - answered,
+        deadline=attempt.deadline, now=utcnow(), warning=_time_warning(attempt),
     )
 
 
@@ -226,6 +258,7 @@ def autosave(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     try:
         attempts.save_answers(attempt, _form_answers(attempt), prediction=_prediction())
+        integrity.record_focus(attempt, request.form.get("focus_lost"))
     except attempts.AttemptError as exc:
         db.session.commit()
         return jsonify({"saved": False, "message": str(exc)}), 409
@@ -273,6 +306,7 @@ def board(slug: str, number: int):
         rank=rank,
         group_labels=GROUP_LABELS,
         locality=locality,
+        criterion_labels=ranking.CRITERION_LABELS,
     )
 
 

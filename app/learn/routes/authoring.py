@@ -158,10 +158,13 @@ def author_move_step(step_id: int):
     return redirect(url_for("learn.author_lesson", lesson_id=step.lesson_id) + "#steps")
 
 
-@bp.post("/author/step/<int:step_id>/delete")
+@bp.route("/author/step/<int:step_id>/delete", methods=["GET", "POST"])
 @role_required(*ORGANIZER)
 def author_delete_step(step_id: int):
     step = _get(Step, step_id)
+    if request.method == "GET":  # ask first, saying what will change (issue 15)
+        return render_template("learn/author/step_delete.html", step=step, lesson=step.lesson,
+                               learners=authoring.step_learners(step))
     lesson_id = step.lesson_id
     authoring.delete_step(step)
     audit.record(current_user, "step.delete", "step", step_id)
