@@ -52,7 +52,7 @@ def test_demo_seed_is_idempotent_and_fills_the_dashboards(app, runner, client):
 
     login = client.post("/auth/login", data={"login": "0900000003", "password": "demo12345"})
     assert login.status_code == 302
-    page = client.get("/insights/unit/70")
+    page = client.get("/insights/unit/75")
     assert page.status_code == 200
     with app.app_context():
         from app.competency import reports
@@ -65,6 +65,6 @@ def test_demo_seed_is_idempotent_and_fills_the_dashboards(app, runner, client):
     with app.app_context():
         # Every enrollment of the demo province's officials is counted (not only the assigner's).
         assert totals["training_required"] == db.session.scalar(select(func.count()).select_from(
-            TrainingEnrollment).join(TrainingAssignment).where(TrainingAssignment.locality.has(code="70")))
+            TrainingEnrollment).join(TrainingAssignment).where(TrainingAssignment.locality.has(code="75")))
     assert sum(totals[f"level_{n}"] for n in range(1, 9)) > 0
     assert client.get(f"/verify/{before['certificates'][0]}").status_code == 200

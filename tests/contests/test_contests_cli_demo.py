@@ -125,7 +125,7 @@ def test_the_demo_contest_fills_every_board(app, runner, client):
         f"{base}/rounds/2/board?group=official",
         f"{base}/board",
         f"{base}/rounds/2/localities",
-        f"{base}/rounds/2/localities?parent=693",
+        f"{base}/rounds/2/localities?parent=25318",
         f"{base}/rounds/1/units",
     ):
         page = client.get(url).get_data(as_text=True)
