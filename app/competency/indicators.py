@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from app.core import numbers
+
 # How often a figure changes (the ``cadence`` of an indicator).
 ON_EVENT = "on_event"  # follows the events that change it (lesson done, evidence, attempt, ...)
 DAILY = "daily"  # also changes when a day passes (due dates)
@@ -114,6 +116,21 @@ class Measure:
     numerator: int
     denominator: int | None
     value: float | None
+
+    def text(self) -> str:
+        """For people, in the UI's locale: "1.080", "26 / 247 người (10,5%)", "2,35"."""
+        if self.indicator.mean:
+            return numbers.number(self.value, 2) if self.value is not None else numbers.NO_RATE
+        if not self.indicator.is_share:
+            return numbers.number(self.numerator)
+        return numbers.ratio(self.numerator, self.denominator, self.value, self.indicator.unit_name())
+
+    def sort_value(self) -> float:
+        """What a column of this indicator sorts by (a rate of nothing sorts lowest)."""
+        return -1.0 if self.value is None else float(self.value)
+
+    def __str__(self) -> str:
+        return self.text()
 
     def as_dict(self) -> dict:
         return {

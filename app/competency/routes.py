@@ -16,14 +16,16 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.accounts.scope import ensure_in_scope, role_required, scope_paths
-from app.competency import charts, reports, tables
+from app.competency import charts, indicators, reports, tables
 from app.competency import levels as competency
 from app.competency.framework import get_framework
+from app.core import numbers
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
 from app.localities import service as localities
@@ -87,8 +89,8 @@ def _options():
     sort = request.args.get("sort", "name")
     sort = sort if sort in tables.SORTABLE else "name"
     descending = request.args.get("dir", "desc" if sort != "name" else "asc") == "desc"
-    metric = request.args.get("metric", "learner_rate")
-    metric = metric if metric in tables.RATE_METRICS else "learner_rate"
+    metric = request.args.get("metric", "learner_share")
+    metric = metric if metric in tables.RATE_METRICS else "learner_share"
     try:
         threshold = float(request.args.get("threshold", current_app.config["LAGGING_THRESHOLD_PERCENT"]))
     except ValueError:
@@ -114,7 +116,8 @@ def _data(code: str, scoped: bool = True):
         "metric": metric,
         "threshold": threshold,
         "totals": totals,
-        "rates": reports.rates(totals),
+        "measures": indicators.measure_all(totals),
+        "tiles": indicators.DASHBOARD,
         "rows": rows,
     }
 
@@ -137,7 +140,19 @@ def unit(code: str):
         weeks_table=tables.weeks_table(weeks),
         query=request.args.to_dict(),
         reorganizations=reports_dates(),
+        sortable=tables.SORTABLE,
+        columns=tables.COLUMNS,
+        rate_metrics=tables.RATE_METRICS,
+        indicators_doc=url_for("insights.indicator_definitions"),
     )
+
+
+@bp.route("/indicators")
+@role_required(*LEADERS)
+def indicator_definitions():
+    """What every figure counts, out of what, for whom and how often (the registry, as docs/indicators.md)."""
+    return render_template("insights/indicators.html", indicators=list(indicators.INDICATORS.values()),
+                           cadences=indicators.CADENCES)
 
 
 def reports_dates() -> list[date]:
@@ -157,17 +172,19 @@ def _visible(locality: Locality) -> bool:
 def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
     data = _data(code, scoped)
     rows = data["rows"]
-    names = [r["name"] for r in rows]
+    names = [r["label"] for r in rows]
     metric_label = data["labels"][data["metric"]]
     if kind == "bars":
-        values = [r[data["metric"]] for r in rows]
+        measures = [r["measures"][data["metric"]] for r in rows]
+        values = [m.value or 0.0 for m in measures]
         alt = _(
             "Bar chart of %(metric)s for the units of %(unit)s: %(values)s",
             metric=metric_label,
             unit=data["label"],
-            values="; ".join(f"{n} {v:g}" for n, v in zip(names, values, strict=True)),
+            values="; ".join(f"{n} {m.text()}" for n, m in zip(names, measures, strict=True)),
         )
-        return charts.bar_chart(names, values, metric_label, alt, fmt, threshold=data["threshold"])
+        return charts.bar_chart(names, values, metric_label, alt, fmt, threshold=data["threshold"],
+                                texts=[m.text() for m in measures])
     if kind == "heatmap":
         means = reports.child_area_levels(data["locality"].id, data["view"], data["on"])
         areas = get_framework().areas
@@ -183,18 +200,18 @@ def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
     if kind == "trend":
         weeks = reports.weekly_totals(data["path"], view=data["view"])
         series = {
-            _("Lessons completed"): [w["lessons_completed"] for w in weeks],
-            _("Active learners"): [w["active_learners"] for w in weeks],
-            _("Assisted sessions"): [w["assisted_sessions"] for w in weeks],
+            indicators.get("lessons_completed").name(): [w["lessons_completed"] for w in weeks],
+            indicators.get("active_learners_week").name(): [w["active_learners"] for w in weeks],
+            indicators.get("assisted_sessions").name(): [w["assisted_sessions"] for w in weeks],
         }
         alt = _(
             "Weekly trend in %(unit)s over %(n)s weeks: lessons completed %(values)s",
             unit=data["label"],
             n=len(weeks),
-            values=", ".join(str(w["lessons_completed"]) for w in weeks),
+            values=", ".join(numbers.number(w["lessons_completed"]) for w in weeks),
         )
         return charts.trend_lines(
-            [w["week_start"].strftime("%d/%m") for w in weeks], series, _("Activity by week"), alt, fmt
+            [format_date(w["week_start"], "dd/MM") for w in weeks], series, _("Activity by week"), alt, fmt
         )
     abort(404)
 
@@ -215,9 +232,9 @@ def export(code: str, table: str, fmt: str):
         abort(404)
     data = _data(code)
     if table == "children":
-        header, body = tables.children_table(data["rows"], data["metric"])
+        header, body = tables.for_export(tables.children_table(data["rows"], data["metric"]))
     elif table == "levels":
-        header, body = tables.levels_table(data["totals"])
+        header, body = tables.for_export(tables.levels_table(data["totals"]))
     elif table == "areas":
         header, body = tables.areas_table(
             data["rows"], reports.child_area_levels(data["locality"].id, data["view"], data["on"])
