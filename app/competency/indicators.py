@@ -20,9 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy import func, select
+
 from app.core import numbers
+from app.core.extensions import db
+from app.localities.models import Locality, LocalityHistory
 
 # How often a figure changes (the ``cadence`` of an indicator).
 ON_EVENT = "on_event"  # follows the events that change it (lesson done, evidence, attempt, ...)
@@ -439,3 +444,54 @@ def markdown() -> str:
             f"- **Changes**: {CADENCES[ind.cadence][0]} / {CADENCES[ind.cadence][1]}",
         ]
     return "\n".join(lines) + "\n"
+
+
+# --- a unit's figures on a date: what the dashboard and the indicators API both show ----------------
+
+
+@dataclass
+class UnitFigures:
+    """A unit's indicators and its children's on a date, in the tree of that date."""
+
+    code: str
+    name: str
+    type: str
+    label: str
+    on: date | None  # the date asked for (None: today)
+    valid_until: date | None  # figures frozen before this reorganization date, else current ones
+    as_of: datetime | None  # when the stored figures were computed
+    path: str  # the unit's path in the tree of that date
+    totals: dict[str, int]
+    measures: dict[str, Measure]
+    children: list[dict]  # child_totals rows (code, name, type, figures)
+
+
+def last_refreshed() -> datetime | None:
+    """When the stored figures were last computed (the latest finished refresh)."""
+    from app.competency.models import ReportRefresh
+
+    return db.session.scalar(select(func.max(ReportRefresh.finished_at)))
+
+
+def unit_figures(locality: Locality, on: date | None) -> UnitFigures | None:
+    """The figures of ``locality`` and of its children on ``on`` (today when None), read by
+    ``app.competency.reports`` from the current or the archived tree and figures; None when the
+    unit did not exist on that date. The dashboard and the API read this one function."""
+    from app.competency import reports
+
+    view = reports.view_for(on)
+    path, name, kind = locality.path, locality.name, locality.type
+    if view.valid_until:
+        shown = db.session.get(LocalityHistory, (view.valid_until, locality.id))
+        if shown is None:
+            return None
+        path, name, kind = shown.path, shown.name, shown.type
+    elif on is not None and not locality.is_active_on(on):
+        return None
+    totals = reports.unit_totals(path, view)
+    children = reports.child_totals(locality.id, view, on)
+    return UnitFigures(
+        code=locality.code, name=name, type=kind, label=f"{kind} {name}", on=on,
+        valid_until=view.valid_until, as_of=last_refreshed(), path=path, totals=totals,
+        measures=measure_all(totals), children=children,
+    )

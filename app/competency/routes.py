@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
+from datetime import date, datetime
+from typing import Literal
 
 from flask import (
     Blueprint,
@@ -10,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -19,15 +22,22 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from app.accounts.scope import ensure_in_scope, role_required, scope_paths
+from app.accounts.scope import ensure_in_scope, in_scope, role_required, scope_paths
+from app.api import bp as api_bp
+from app.api.auth import token_required, token_user
+from app.api.openapi import documented
 from app.competency import charts, indicators, reports, tables
 from app.competency import levels as competency
 from app.competency.framework import get_framework
 from app.core import numbers
+from app.core.errors import api_error
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
+from app.core.text import collation_key
+from app.core.types import TZ, utcnow
 from app.localities import service as localities
 from app.localities.models import Locality, LocalityHistory
 
@@ -64,8 +74,8 @@ def _parse_on() -> date | None:
         abort(400)
 
 
-def _unit(code: str, scoped: bool = True):
-    """The unit (checked in scope), the view (current or archive) and its name/path in that view.
+def _unit(code: str, scoped: bool = True) -> tuple[Locality, indicators.UnitFigures]:
+    """The unit (checked in scope) and its figures on the report date (404 if it did not exist then).
 
     ``scoped=False`` only for the chart warm-up of ``flask reports refresh`` (no person involved).
     """
@@ -74,14 +84,10 @@ def _unit(code: str, scoped: bool = True):
         locality = ensure_in_scope(locality, *LEADERS)
     elif locality is None:
         abort(404)
-    on = _parse_on()
-    view = reports.view_for(on)
-    if view.valid_until:
-        shown = db.session.get(LocalityHistory, (view.valid_until, locality.id))
-        if shown is None:
-            abort(404)
-        return locality, view, shown.path, shown.label, shown.parent_id, on
-    return locality, view, locality.path, locality.label, locality.parent_id, on
+    figures = indicators.unit_figures(locality, _parse_on())
+    if figures is None:
+        abort(404)
+    return locality, figures
 
 
 def _options():
@@ -99,24 +105,24 @@ def _options():
 
 
 def _data(code: str, scoped: bool = True):
-    locality, view, path, label, _parent, on = _unit(code, scoped)
+    locality, figures = _unit(code, scoped)
     labels, sort, descending, metric, threshold = _options()
-    totals = reports.unit_totals(path, view)
-    children = reports.child_totals(locality.id, view, on)
-    rows = tables.child_rows(children, sort, descending, metric, threshold)
+    totals = figures.totals
+    rows = tables.child_rows(figures.children, sort, descending, metric, threshold)
     return {
         "locality": locality,
-        "view": view,
-        "path": path,
-        "label": label,
-        "on": on,
+        "figures": figures,
+        "view": reports.View(figures.valid_until),
+        "path": figures.path,
+        "label": figures.label,
+        "on": figures.on,
         "labels": labels,
         "sort": sort,
         "descending": descending,
         "metric": metric,
         "threshold": threshold,
         "totals": totals,
-        "measures": indicators.measure_all(totals),
+        "measures": figures.measures,
         "tiles": indicators.DASHBOARD,
         "rows": rows,
     }
@@ -318,3 +324,104 @@ def warm_charts(app, codes: list[str], kinds: tuple[str, ...] = ("bars", "heatma
                     _chart(code, kind, "png", scoped=False)
                     drawn += 1
     return drawn
+
+
+# --- the indicators API (GET /api/v1/indicators) ---------------------------------------------------
+
+
+class IndicatorsQuery(BaseModel):
+    locality: str = Field(description="The unit's official code (e.g. `75` for Tỉnh Đồng Nai).")
+    date: dt.date | None = Field(None, description="The report date, `YYYY-MM-DD` (Asia/Ho_Chi_Minh); "
+                                 "today by default. A date before a reorganization gives the figures "
+                                 "of that time, under the units of that time.")
+
+
+class IndicatorValue(BaseModel):
+    """One indicator of a unit: see `docs/indicators.md` for what each key counts."""
+
+    indicator: str = Field(description="The indicator's key in the registry (docs/indicators.md).")
+    name: str = Field(description="The indicator's name in the token owner's language.")
+    kind: Literal["count", "share", "mean"]
+    unit: str = Field(description="What is counted: people, lessons, sessions or enrollments.")
+    numerator: int
+    denominator: int | None = Field(description="What a share is out of; null for a count.")
+    value: float | None = Field(description="The count, or the share in percent (one decimal, rounded "
+                                "half up); null when the denominator is 0.")
+
+
+class IndicatorUnit(BaseModel):
+    code: str
+    name: str
+    type: str
+    label: str = Field(description="Type and name, e.g. `Xã Tân Tiến`; where names repeat among the "
+                       "children, the code is added.")
+    indicators: list[IndicatorValue]
+
+
+class IndicatorsAnswer(BaseModel):
+    """A unit's indicators on a date, and its children's: the dashboard's figures."""
+
+    locality: IndicatorUnit
+    date: dt.date = Field(description="The report date.")
+    as_of: datetime | None = Field(description="When the figures were computed (null: never).")
+    figures_before: dt.date | None = Field(description="Set when the figures are those frozen before "
+                                           "the reorganization of this date.")
+    children: list[IndicatorUnit]
+
+
+def _indicator_values(measures: dict[str, indicators.Measure]) -> list[dict]:
+    return [
+        {**m.as_dict(), "name": m.indicator.name(), "kind": m.indicator.kind, "unit": m.indicator.unit}
+        for m in measures.values()
+    ]
+
+
+@api_bp.get("/indicators")
+@documented(
+    tag="indicators", operation_id="getIndicators", auth="bearer", query=IndicatorsQuery,
+    responses={
+        200: IndicatorsAnswer,
+        400: "`locality` is missing, or `date` is not a `YYYY-MM-DD` date up to today.",
+        403: "The token's owner is not a manager or organizer of this unit.",
+        404: "Unknown locality code, or the unit did not exist on that date.",
+    },
+)
+@token_required
+def api_indicators():
+    """A unit's indicators and its children's on a date (manager's or organizer's token).
+
+    Every indicator with its numerator, denominator and value, as on the dashboard; the unit must
+    be inside the token owner's area."""
+    code = request.args.get("locality", "")[:20]
+    if not code:
+        return api_error(400, _("The locality code is missing."))
+    raw = request.args.get("date", "")
+    today = utcnow().astimezone(TZ).date()
+    try:
+        on = dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return api_error(400, _("The date must be a YYYY-MM-DD date."))
+    if on is not None and on > today:
+        return api_error(400, _("The date is in the future: no figures exist for it yet."))
+    locality = localities.get_by_code(code)
+    if locality is None:
+        return api_error(404, _("Unknown locality code."))
+    if not in_scope(token_user(), LEADERS, locality):
+        return api_error(403, _("You are not a manager or organizer of this unit."))
+    figures = indicators.unit_figures(locality, on)
+    if figures is None:
+        return api_error(404, _("This unit did not exist on that date."))
+    labels = tables.unit_labels(figures.children)
+    children = sorted(figures.children, key=lambda c: collation_key(labels[c["id"]]))
+    return jsonify({
+        "locality": {"code": figures.code, "name": figures.name, "type": figures.type, "label": figures.label,
+                     "indicators": _indicator_values(figures.measures)},
+        "date": (on or today).isoformat(),
+        "as_of": figures.as_of.isoformat() if figures.as_of else None,
+        "figures_before": figures.valid_until.isoformat() if figures.valid_until else None,
+        "children": [
+            {"code": c["code"], "name": c["name"], "type": c["type"], "label": labels[c["id"]],
+             "indicators": _indicator_values(indicators.measure_all(c))}
+            for c in children
+        ],
+    })
