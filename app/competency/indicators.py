@@ -91,17 +91,18 @@ class Indicator:
         vi, en = UNITS[self.unit]
         return en if _lang(lang) == "en" else vi
 
-    def numerator_of(self, figures: Mapping[str, int]) -> int:
+    def numerator_of(self, figures: Mapping[str, int | None]) -> int:
         return int(sum(int(figures.get(f) or 0) for f in self.numerator))
 
-    def denominator_of(self, figures: Mapping[str, int]) -> int | None:
+    def denominator_of(self, figures: Mapping[str, int | None]) -> int | None:
         if not self.denominator:
             return None
-        if any(figures.get(f) is None for f in self.denominator):
+        parts = [figures.get(f) for f in self.denominator]
+        if any(p is None for p in parts):
             return None  # e.g. a unit without a recorded headcount
-        return int(sum(int(figures[f]) for f in self.denominator))
+        return int(sum(int(p or 0) for p in parts))
 
-    def measure(self, figures: Mapping[str, int]) -> Measure:
+    def measure(self, figures: Mapping[str, int | None]) -> Measure:
         """This indicator's numerator, denominator and value over one unit's figures."""
         num = self.numerator_of(figures)
         den = self.denominator_of(figures)

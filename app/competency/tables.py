@@ -9,14 +9,13 @@ by its parent path ("Ấp 1 — Xã Tân Tiến, Tỉnh Đồng Nai").
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask_babel import gettext as _
 
 from app.competency import indicators
 from app.competency.framework import get_framework
 from app.competency.indicators import Measure
 from app.core.text import collation_key
+from app.localities import service as localities
 
 # The columns of the table of units below, in order (indicator keys); "name" is the unit.
 COLUMNS = (
@@ -38,16 +37,8 @@ def metric_labels() -> dict[str, str]:
 
 
 def unit_labels(units: list[dict]) -> dict[int, str]:
-    """``{id: label}`` of table rows: "Xã Tân Tiến"; where a label repeats in the table, the row's
-    ``parents`` (its parent path, when given) are added, then its code if it still repeats."""
-    labels = {u["id"]: f"{u['type']} {u['name']}" for u in units}
-    counts = Counter(labels.values())
-    for u in units:
-        if counts[labels[u["id"]]] > 1 and u.get("parents"):
-            labels[u["id"]] = f"{labels[u['id']]} — {u['parents']}"
-    counts = Counter(labels.values())
-    return {u["id"]: f"{labels[u['id']]} ({u['code']})" if counts[labels[u["id"]]] > 1 else labels[u["id"]]
-            for u in units}
+    """``{id: label}`` of table rows, never two units under one name (``distinct_labels``)."""
+    return localities.distinct_labels(units)
 
 
 def child_rows(

@@ -6,6 +6,7 @@ path; nothing walks the tree in Python to answer "is X inside Y".
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -76,6 +77,21 @@ def path_labels(localities: Iterable[Locality]) -> dict[int, str]:
         names = [p.label for p in reversed(chain) if p is not None and p.depth > 0]
         labels[loc.id] = ", ".join(names) or loc.label
     return labels
+
+
+def distinct_labels(units: list[dict]) -> dict[int, str]:
+    """``{id: label}`` for units shown together (dicts with id, code, type, name and optionally
+    ``parents``, their parent path): "Xã Tân Tiến"; where a label repeats among them, the parents
+    are added ("Ấp 1 — Xã Tân Tiến, Tỉnh Đồng Nai"), then the code if it still repeats
+    ("Ấp 1 (2531801)"). A table never shows two units under one name."""
+    labels = {u["id"]: f"{u['type']} {u['name']}" for u in units}
+    counts = Counter(labels.values())
+    for u in units:
+        if counts[labels[u["id"]]] > 1 and u.get("parents"):
+            labels[u["id"]] = f"{labels[u['id']]} — {u['parents']}"
+    counts = Counter(labels.values())
+    return {u["id"]: f"{labels[u['id']]} ({u['code']})" if counts[labels[u["id"]]] > 1 else labels[u["id"]]
+            for u in units}
 
 
 def path_label(locality: Locality | None) -> str:
