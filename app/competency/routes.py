@@ -412,7 +412,7 @@ def api_indicators():
     if figures is None:
         return api_error(404, _("This unit did not exist on that date."))
     labels = tables.unit_labels(figures.children)
-    children = sorted(figures.children, key=lambda c: collation_key(labels[c["id"]]))
+    children = sorted(figures.children, key=lambda c: (collation_key(c["name"]), c["code"]))
     return jsonify({
         "locality": {"code": figures.code, "name": figures.name, "type": figures.type, "label": figures.label,
                      "indicators": _indicator_values(figures.measures)},

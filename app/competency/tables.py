@@ -56,9 +56,10 @@ def child_rows(
         rows.append({**child, "label": labels[child["id"]], "measures": measures,
                      "lagging": value is not None and value < threshold})
     if sort == "name":
-        rows.sort(key=lambda r: collation_key(r["label"]), reverse=descending)
+        rows.sort(key=lambda r: (collation_key(r["name"]), r["code"]), reverse=descending)
     else:
-        rows.sort(key=lambda r: (r["measures"][sort].sort_value(), collation_key(r["label"])), reverse=descending)
+        rows.sort(key=lambda r: (r["measures"][sort].sort_value(), collation_key(r["name"]), r["code"]),
+                  reverse=descending)
     return rows
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 
 from app.core.extensions import db
 from app.core.tabular import ImportReport, Table
-from app.core.text import fold
+from app.core.text import collation_key, fold
 from app.localities.models import Locality
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,20}$")
@@ -100,13 +100,15 @@ def path_label(locality: Locality | None) -> str:
 
 
 def children(parent: Locality | None, on: date | None = None) -> list[Locality]:
-    """Units directly under ``parent`` (roots when None) that still exist on ``on`` (today)."""
+    """Units directly under ``parent`` (roots when None) that still exist on ``on`` (today), in
+    Vietnamese order of their names."""
     on = on or date.today()
     query = select(Locality).where(
         Locality.parent_id == parent.id if parent else Locality.parent_id.is_(None),
         or_(Locality.dissolved_on.is_(None), Locality.dissolved_on > on),
     )
-    return list(db.session.scalars(query.order_by(Locality.name)))
+    # Vietnamese order ("Đồng Xoài" after "Dương", not after "Z"), numbers as numbers ("Ấp 2" < "Ấp 10").
+    return sorted(db.session.scalars(query), key=lambda loc: (collation_key(loc.name), loc.code))
 
 
 def search(term: str, within: Locality | None = None, limit: int = 20) -> list[Locality]:

@@ -176,3 +176,15 @@ def test_import_page_for_admins_shows_the_report(client, app, make_user, login):
     assert response.status_code == 200
     with app.app_context():
         assert count() == 1
+
+
+def test_children_come_in_vietnamese_order(app, make_locality, client):
+    from app.localities import service as localities
+
+    make_locality("80", "Thử", "Tỉnh")
+    for code, name in (("801", "Zê"), ("802", "Đồng Xoài"), ("803", "Dương"), ("804", "Em")):
+        make_locality(code, name, "Xã", parent="80")
+    with app.app_context():
+        assert [loc.code for loc in localities.children(localities.get_by_code("80"))] == ["803", "802", "804", "801"]
+    api = client.get("/api/v1/localities/80/children").get_json()
+    assert [loc["name"] for loc in api["localities"]] == ["Dương", "Đồng Xoài", "Em", "Zê"]
