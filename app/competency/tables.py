@@ -75,7 +75,7 @@ def children_table(rows: list[dict], metric: str) -> tuple[list[str], list[list]
 
 
 def levels_table(totals: dict) -> tuple[list[str], list[list]]:
-    header = [_("Level"), indicators.get("level3_share").name()]
+    header = [_("Level"), _("Citizens at the level, out of registered citizens")]
     body = []
     for n in range(9):
         measure = indicators.get(f"level_{n}_share").measure(totals)

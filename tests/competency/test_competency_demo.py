@@ -54,6 +54,13 @@ def test_demo_seed_is_idempotent_and_fills_the_dashboards(app, runner, client):
     assert login.status_code == 302
     page = client.get("/insights/unit/75")
     assert page.status_code == 200
+    # Today's figures are under Đồng Nai's communes: no district in between.
+    html = page.get_data(as_text=True)
+    assert "Tỉnh Đồng Nai" in html
+    assert 'data-testid="drill-25318"' in html  # Xã Tân Tiến
+    assert "Huyện" not in html.split('id="child-table"')[1].split("</table>")[0]
+    # Before 1 July 2025 Đồng Nai's new communes did not exist ...
+    assert client.get("/insights/unit/75?on=2025-06-30").status_code == 404
     with app.app_context():
         from app.competency import reports
 
