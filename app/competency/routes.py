@@ -136,10 +136,12 @@ def unit(code: str):
     means = reports.child_area_levels(locality.id, data["view"], data["on"])
     weeks = reports.weekly_totals(data["path"], view=data["view"])
     chain = [a for a in localities.ancestors(locality) if _visible(a)]
+    place = localities.path_label(locality) if not data["view"].valid_until else data["label"]
     return render_template(
         "insights/unit.html",
         **data,
         chain=chain,
+        place=place,
         children_table=tables.children_table(data["rows"], data["metric"]),
         levels_table=tables.levels_table(data["totals"]),
         areas_table=tables.areas_table(data["rows"], means),
