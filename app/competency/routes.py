@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from app.accounts.scope import ensure_in_scope, in_scope, role_required, scope_paths
+from app.accounts.scope import in_scope, role_required, scope_paths
 from app.api import bp as api_bp
 from app.api.auth import token_required, token_user
 from app.api.openapi import documented
@@ -80,11 +80,10 @@ def _unit(code: str, scoped: bool = True) -> tuple[Locality, indicators.UnitFigu
     ``scoped=False`` only for the chart warm-up of ``flask reports refresh`` (no person involved).
     """
     locality = localities.get_by_code(code)
-    if scoped:
-        locality = ensure_in_scope(locality, *LEADERS)
-    elif locality is None:
+    on = _parse_on()
+    if locality is None or (scoped and not indicators.may_read(current_user, LEADERS, locality, on)):
         abort(404)
-    figures = indicators.unit_figures(locality, _parse_on())
+    figures = indicators.unit_figures(locality, on)
     if figures is None:
         abort(404)
     return locality, figures
@@ -172,7 +171,6 @@ def reports_dates() -> list[date]:
 
 
 def _visible(locality: Locality) -> bool:
-    from app.accounts.scope import in_scope
 
     return in_scope(current_user, LEADERS, locality)
 
@@ -408,7 +406,7 @@ def api_indicators():
     locality = localities.get_by_code(code)
     if locality is None:
         return api_error(404, _("Unknown locality code."))
-    if not in_scope(token_user(), LEADERS, locality):
+    if not indicators.may_read(token_user(), LEADERS, locality, on):
         return api_error(403, _("You are not a manager or organizer of this unit."))
     figures = indicators.unit_figures(locality, on)
     if figures is None:

@@ -61,6 +61,11 @@ def test_demo_seed_is_idempotent_and_fills_the_dashboards(app, runner, client):
     assert "Huyện" not in html.split('id="child-table"')[1].split("</table>")[0]
     # Before 1 July 2025 Đồng Nai's new communes did not exist ...
     assert client.get("/insights/unit/75?on=2025-06-30").status_code == 404
+    # ... and the manager of Đồng Nai, which took over Bình Phước, reads Bình Phước's past.
+    old_province = client.get("/insights/unit/70?on=2025-06-30")
+    assert old_province.status_code == 200
+    assert "Tỉnh Bình Phước" in old_province.get_data(as_text=True)
+    assert client.get("/insights/unit/70").status_code == 404  # not today: it is closed and not theirs
     with app.app_context():
         from app.competency import reports
 

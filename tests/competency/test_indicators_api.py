@@ -124,3 +124,42 @@ def test_a_date_before_a_reorganization_reads_the_figures_of_that_time(app, clie
     assert _by_key(body["locality"])["registered_people"]["value"] == 4
     today = client.get("/api/v1/indicators?locality=90&date=2025-07-01", headers=headers).get_json()
     assert today["figures_before"] is None
+
+
+def test_leaders_of_the_units_that_took_over_read_their_past(app, client, tree, make_user, make_locality,
+                                                             token_for, login):
+    """After a reorganization a closed unit's past is readable by the leaders of the units that took
+    over *all* of it, not by the leaders of a unit that took over only a part."""
+    from app.localities import reorganize
+    from app.localities.models import Locality
+
+    make_user(locality="9010101")
+    make_user(locality="9020101")
+    with app.app_context():
+        reports.refresh_reports(full=True)
+        db.session.commit()
+    new_list = "code,name,type,parent_code\n90,Tỉnh Thử,Tỉnh,\n90301,Xã Mới,Xã,90\n90202,Xã Khác,Xã,90\n"
+    mapping = "old_code,new_code\n90101,90301\n90201,90202\n"
+    with app.app_context():
+        from app.core.tabular import read_table
+
+        plan = reorganize.Plan(read_table(new_list.encode(), "new.csv", reorganize.IMPORT_COLUMNS),
+                               read_table(mapping.encode(), "map.csv", reorganize.MAPPING_COLUMNS))
+        assert reorganize.validate_plan(plan, date(2025, 7, 1)).ok
+        reorganize.apply_plan(plan, date(2025, 7, 1))
+        db.session.commit()
+        assert db.session.scalar(db.select(Locality.path).where(Locality.code == "9010101")) == "/90/90301/9010101/"
+    heir = make_user(roles={"manager": "90301"})
+    other = make_user(roles={"manager": "90202"})
+    past = "/api/v1/indicators?locality=90101&date=2025-06-30"
+    body = client.get(past, headers=token_for(heir)).get_json()
+    assert body["locality"]["name"] == "Xã Tân Thành"
+    assert _by_key(body["locality"])["registered_people"]["value"] == 1
+    assert client.get("/api/v1/indicators?locality=90101", headers=token_for(heir)).status_code == 403
+    assert client.get(past, headers=token_for(other)).status_code == 403
+    # the old district 901 went only to the heir's commune: theirs; 90 stays the province above them
+    assert client.get("/api/v1/indicators?locality=901&date=2025-06-30", headers=token_for(heir)).status_code == 200
+    assert client.get("/api/v1/indicators?locality=90&date=2025-06-30", headers=token_for(heir)).status_code == 403
+    login(heir)
+    assert client.get("/insights/unit/90101?on=2025-06-30").status_code == 200
+    assert client.get("/insights/unit/90201?on=2025-06-30").status_code == 404
