@@ -30,6 +30,7 @@ from app.api import bp as api_bp
 from app.api.auth import token_required, token_user
 from app.api.openapi import documented
 from app.competency import charts, indicators, reports, tables
+from app.competency import figures as figures_service
 from app.competency import levels as competency
 from app.competency.framework import get_framework
 from app.core import numbers
@@ -74,16 +75,16 @@ def _parse_on() -> date | None:
         abort(400)
 
 
-def _unit(code: str, scoped: bool = True) -> tuple[Locality, indicators.UnitFigures]:
+def _unit(code: str, scoped: bool = True) -> tuple[Locality, figures_service.UnitFigures]:
     """The unit (checked in scope) and its figures on the report date (404 if it did not exist then).
 
     ``scoped=False`` only for the chart warm-up of ``flask reports refresh`` (no person involved).
     """
     locality = localities.get_by_code(code)
     on = _parse_on()
-    if locality is None or (scoped and not indicators.may_read(current_user, LEADERS, locality, on)):
+    if locality is None or (scoped and not figures_service.may_read(current_user, LEADERS, locality, on)):
         abort(404)
-    figures = indicators.unit_figures(locality, on)
+    figures = figures_service.unit_figures(locality, on)
     if figures is None:
         abort(404)
     return locality, figures
@@ -406,9 +407,9 @@ def api_indicators():
     locality = localities.get_by_code(code)
     if locality is None:
         return api_error(404, _("Unknown locality code."))
-    if not indicators.may_read(token_user(), LEADERS, locality, on):
+    if not figures_service.may_read(token_user(), LEADERS, locality, on):
         return api_error(403, _("You are not a manager or organizer of this unit."))
-    figures = indicators.unit_figures(locality, on)
+    figures = figures_service.unit_figures(locality, on)
     if figures is None:
         return api_error(404, _("This unit did not exist on that date."))
     labels = tables.unit_labels(figures.children)
