@@ -12,12 +12,14 @@ from app.localities.models import Locality
 DEMO_PASSWORD = "demo12345"
 DEMO_USERS = [
     # phone, name, kind, granted role, grant locality code, home locality code
-    ("0900000001", "Quản Trị Viên", "citizen", "admin", None, "70"),
-    ("0900000002", "Trần Thị Tổ Chức", "citizen", "organizer", "70", "689"),
-    ("0900000003", "Lê Văn Lãnh Đạo", "citizen", "manager", "70", "689"),
-    ("0900000004", "Phạm Minh Công", "official", None, None, "25320"),
-    ("0900000005", "Hoàng Thị Hỗ Trợ", "citizen", "helper", "2532001", "2532001"),
-    ("0900000006", "Nguyễn Văn Dân", "citizen", None, None, "2532001"),
+    # Units of today's tree (after 1 July 2025, app/localities/demo.py): Tỉnh Đồng Nai (75),
+    # Phường Đồng Xoài (25210), Xã Tân Tiến (25318) and its Ấp 1 of the former Xã Tân Thành.
+    ("0900000001", "Quản Trị Viên", "citizen", "admin", None, "75"),
+    ("0900000002", "Trần Thị Tổ Chức", "citizen", "organizer", "75", "25210"),
+    ("0900000003", "Lê Văn Lãnh Đạo", "citizen", "manager", "75", "25210"),
+    ("0900000004", "Phạm Minh Công", "official", None, None, "25318"),
+    ("0900000005", "Hoàng Thị Hỗ Trợ", "citizen", "helper", "2531801", "2531801"),
+    ("0900000006", "Nguyễn Văn Dân", "citizen", None, None, "2531801"),
 ]
 
 
@@ -33,7 +35,7 @@ def seed_demo_accounts() -> None:
             db.session.add(user)
             db.session.flush()
         if kind == "official" and user.workplace_unit is None:
-            user.workplace_unit = accounts.find_or_create_unit("UBND xã Tân Thành", codes["25320"], 25)
+            user.workplace_unit = accounts.find_or_create_unit("UBND xã Tân Tiến", codes["25318"], 25)
             user.position = "Công chức Văn hóa - Xã hội"
         if role:
             accounts.grant_role(user, role, codes.get(grant_code) if grant_code else None)

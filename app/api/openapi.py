@@ -82,6 +82,8 @@ TAGS = {
     "attempts": "Taking a round: start an attempt, autosave, submit. A bearer token is required.",
     "boards": "A round's public boards: the ranking, and participation by locality.",
     "localities": "The administrative tree (province, commune, village, …) as it is today.",
+    "indicators": "A unit's figures for the province's own systems: every indicator of the registry "
+                  "(`docs/indicators.md`) with its numerator, denominator and value, on a date.",
     "health": "The server's state and clock.",
 }
 

@@ -65,8 +65,11 @@ def locality_children(code: str):
     parent = localities.get_by_code(code[:20])
     if parent is None:
         return api_error(404, "Unknown locality code")
+    kids = localities.children(parent)
+    # Two children with the same name (villages of merged communes) are told apart by their code.
+    labels = localities.distinct_labels([{"id": x.id, "code": x.code, "type": x.type, "name": x.name} for x in kids])
     return jsonify({"parent": _locality_json(parent),
-                    "localities": [_locality_json(x) for x in localities.children(parent)]})
+                    "localities": [{**_locality_json(x), "label": labels[x.id]} for x in kids]})
 
 
 @bp.get("/openapi.json")

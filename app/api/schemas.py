@@ -39,7 +39,8 @@ class LocalityOut(BaseModel):
     code: str = Field(description="The official code (GSO), e.g. `70` for a province.")
     name: str
     type: str = Field(description="The kind of unit in Vietnamese: `Tỉnh`, `Xã`, `Phường`, `Thôn`, …")
-    label: str = Field(description="Kind and name, as shown to people: `Xã Tân Thành`.")
+    label: str = Field(description="Kind and name, as shown to people: `Xã Tân Thành`; among a unit's "
+                       "children, a name that repeats gets its code: `Ấp 1 (2531801)`.")
     depth: int = Field(description="0 for a province, 1 for the level below, and so on.")
 
 

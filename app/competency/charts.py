@@ -34,6 +34,8 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.typing import RcKeyType  # noqa: E402
 
+from app.core import numbers  # noqa: E402
+
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 ACCENT = "#1f5fa8"
 PALETTE = ("#1f5fa8", "#c0392b", "#1e8449", "#b9770e", "#6c3483", "#117a65")
@@ -186,12 +188,15 @@ def bar_chart(
     alt: str,
     fmt: str = "png",
     threshold: float | None = None,
+    texts: list[str] | None = None,
 ) -> Chart:
-    """Horizontal bars (one per child unit, the value written after the unit's name); bars under
-    ``threshold`` are drawn in red. Laid out by hand (no tight bounding box: that draws twice) with
-    one text per bar, since text layout is most of the cost."""
+    """Horizontal bars (one per child unit, the value written after the unit's name: ``texts``,
+    the figures formatted for the reader, else the bare value); bars under ``threshold`` are drawn
+    in red. Laid out by hand (no tight bounding box: that draws twice) with one text per bar, since
+    text layout is most of the cost."""
     count = len(labels)
-    ticks = [f"{label}  {value:g}" for label, value in zip(labels, values, strict=True)]
+    shown = texts if texts is not None else [f"{value:g}" for value in values]
+    ticks = [f"{label}  {text}" for label, text in zip(labels, shown, strict=True)]
     height = max(2.0, 0.25 * count + 1.0)
     fig = Figure(figsize=(6, height))
     longest = max((len(t) for t in ticks), default=4)
@@ -239,7 +244,7 @@ def heatmap(
                 ax.text(
                     j,
                     i,
-                    f"{v:.1f}",
+                    numbers.number(v, 1),
                     ha="center",
                     va="center",
                     fontsize=8,

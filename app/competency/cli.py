@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from tqdm import tqdm
 
-from app.competency import framework, reports
+from app.competency import framework, indicators, reports
 from app.core.extensions import db
 
 reports_cli = click.Group("reports", help="Pre-aggregated figures of the dashboards.")
@@ -40,6 +40,26 @@ def refresh_cmd(full: bool, warm: bool | None) -> None:
             Locality.depth <= 1, Locality.dissolved_on.is_(None))))
         drawn = warm_charts(current_app._get_current_object(), codes)  # type: ignore[attr-defined]
         click.echo(f"Charts drawn ahead for {len(codes)} provinces and districts: {drawn}.")
+
+
+@reports_cli.command("indicators-doc")
+@click.option("--output", type=click.Path(dir_okay=False), default="docs/indicators.md", show_default=True,
+              help="Where to write the page ('-' for standard output).")
+@click.option("--check", is_flag=True, help="Only check that the file equals the generated page.")
+def indicators_doc_cmd(output: str, check: bool) -> None:
+    """Write docs/indicators.md from the indicator registry (app/competency/indicators.py)."""
+    text = indicators.markdown()
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    path = Path(output)
+    if check:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            raise click.ClickException(f"{output} differs from the registry: run `flask reports indicators-doc`.")
+        click.echo(f"{output} is up to date.")
+        return
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {output} ({len(indicators.INDICATORS)} indicators).")
 
 
 competency_cli = AppGroup("competency", help="The digital competence framework.")

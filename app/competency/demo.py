@@ -28,7 +28,7 @@ from app.localities.models import Locality
 from app.training import service as training
 from app.training.models import TrainingAssignment, TrainingEnrollment
 
-DEMO_PROVINCE = "70"
+DEMO_PROVINCE = "75"  # Tỉnh Đồng Nai, which took over Bình Phước on 1 July 2025 (app/localities/demo.py)
 DEMO_CITIZEN = "0900000006"
 DEMO_OFFICIAL = "0900000004"
 DEMO_ORGANIZER = "0900000002"

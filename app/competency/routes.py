@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
 from flask import (
     Blueprint,
@@ -11,22 +13,33 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from app.accounts.scope import ensure_in_scope, role_required, scope_paths
-from app.competency import charts, reports, tables
+from app.accounts.scope import in_scope, role_required, scope_paths
+from app.api import bp as api_bp
+from app.api.auth import token_required, token_user
+from app.api.openapi import documented
+from app.competency import charts, indicators, reports, tables
+from app.competency import figures as figures_service
 from app.competency import levels as competency
 from app.competency.framework import get_framework
+from app.core import numbers
+from app.core.errors import api_error
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
+from app.core.text import collation_key
+from app.core.types import TZ, utcnow
 from app.localities import service as localities
 from app.localities.models import Locality, LocalityHistory
 
@@ -63,24 +76,19 @@ def _parse_on() -> date | None:
         abort(400)
 
 
-def _unit(code: str, scoped: bool = True):
-    """The unit (checked in scope), the view (current or archive) and its name/path in that view.
+def _unit(code: str, scoped: bool = True) -> tuple[Locality, figures_service.UnitFigures]:
+    """The unit (checked in scope) and its figures on the report date (404 if it did not exist then).
 
     ``scoped=False`` only for the chart warm-up of ``flask reports refresh`` (no person involved).
     """
     locality = localities.get_by_code(code)
-    if scoped:
-        locality = ensure_in_scope(locality, *LEADERS)
-    elif locality is None:
-        abort(404)
     on = _parse_on()
-    view = reports.view_for(on)
-    if view.valid_until:
-        shown = db.session.get(LocalityHistory, (view.valid_until, locality.id))
-        if shown is None:
-            abort(404)
-        return locality, view, shown.path, shown.label, shown.parent_id, on
-    return locality, view, locality.path, locality.label, locality.parent_id, on
+    if locality is None or (scoped and not figures_service.may_read(current_user, LEADERS, locality, on)):
+        abort(404)
+    figures = figures_service.unit_figures(locality, on)
+    if figures is None:
+        abort(404)
+    return locality, figures
 
 
 def _options():
@@ -88,8 +96,8 @@ def _options():
     sort = request.args.get("sort", "name")
     sort = sort if sort in tables.SORTABLE else "name"
     descending = request.args.get("dir", "desc" if sort != "name" else "asc") == "desc"
-    metric = request.args.get("metric", "learner_rate")
-    metric = metric if metric in tables.RATE_METRICS else "learner_rate"
+    metric = request.args.get("metric", "learner_share")
+    metric = metric if metric in tables.RATE_METRICS else "learner_share"
     try:
         threshold = float(request.args.get("threshold", current_app.config["LAGGING_THRESHOLD_PERCENT"]))
     except ValueError:
@@ -98,24 +106,25 @@ def _options():
 
 
 def _data(code: str, scoped: bool = True):
-    locality, view, path, label, _parent, on = _unit(code, scoped)
+    locality, figures = _unit(code, scoped)
     labels, sort, descending, metric, threshold = _options()
-    totals = reports.unit_totals(path, view)
-    children = reports.child_totals(locality.id, view, on)
-    rows = tables.child_rows(children, sort, descending, metric, threshold)
+    totals = figures.totals
+    rows = tables.child_rows(figures.children, sort, descending, metric, threshold)
     return {
         "locality": locality,
-        "view": view,
-        "path": path,
-        "label": label,
-        "on": on,
+        "figures": figures,
+        "view": reports.View(figures.valid_until),
+        "path": figures.path,
+        "label": figures.label,
+        "on": figures.on,
         "labels": labels,
         "sort": sort,
         "descending": descending,
         "metric": metric,
         "threshold": threshold,
         "totals": totals,
-        "rates": reports.rates(totals),
+        "measures": figures.measures,
+        "tiles": indicators.DASHBOARD,
         "rows": rows,
     }
 
@@ -128,17 +137,31 @@ def unit(code: str):
     means = reports.child_area_levels(locality.id, data["view"], data["on"])
     weeks = reports.weekly_totals(data["path"], view=data["view"])
     chain = [a for a in localities.ancestors(locality) if _visible(a)]
+    place = localities.path_label(locality) if not data["view"].valid_until else data["label"]
     return render_template(
         "insights/unit.html",
         **data,
         chain=chain,
+        place=place,
         children_table=tables.children_table(data["rows"], data["metric"]),
         levels_table=tables.levels_table(data["totals"]),
         areas_table=tables.areas_table(data["rows"], means),
         weeks_table=tables.weeks_table(weeks),
         query=request.args.to_dict(),
         reorganizations=reports_dates(),
+        sortable=tables.SORTABLE,
+        columns=tables.COLUMNS,
+        rate_metrics=tables.RATE_METRICS,
+        indicators_doc=url_for("insights.indicator_definitions"),
     )
+
+
+@bp.route("/indicators")
+@role_required(*LEADERS)
+def indicator_definitions():
+    """What every figure counts, out of what, for whom and how often (the registry, as docs/indicators.md)."""
+    return render_template("insights/indicators.html", indicators=list(indicators.INDICATORS.values()),
+                           cadences=indicators.CADENCES)
 
 
 def reports_dates() -> list[date]:
@@ -150,7 +173,6 @@ def reports_dates() -> list[date]:
 
 
 def _visible(locality: Locality) -> bool:
-    from app.accounts.scope import in_scope
 
     return in_scope(current_user, LEADERS, locality)
 
@@ -158,17 +180,19 @@ def _visible(locality: Locality) -> bool:
 def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
     data = _data(code, scoped)
     rows = data["rows"]
-    names = [r["name"] for r in rows]
+    names = [r["label"] for r in rows]
     metric_label = data["labels"][data["metric"]]
     if kind == "bars":
-        values = [r[data["metric"]] for r in rows]
+        measures = [r["measures"][data["metric"]] for r in rows]
+        values = [m.value or 0.0 for m in measures]
         alt = _(
             "Bar chart of %(metric)s for the units of %(unit)s: %(values)s",
             metric=metric_label,
             unit=data["label"],
-            values="; ".join(f"{n} {v:g}" for n, v in zip(names, values, strict=True)),
+            values="; ".join(f"{n} {m.text()}" for n, m in zip(names, measures, strict=True)),
         )
-        return charts.bar_chart(names, values, metric_label, alt, fmt, threshold=data["threshold"])
+        return charts.bar_chart(names, values, metric_label, alt, fmt, threshold=data["threshold"],
+                                texts=[m.text() for m in measures])
     if kind == "heatmap":
         means = reports.child_area_levels(data["locality"].id, data["view"], data["on"])
         areas = get_framework().areas
@@ -184,18 +208,18 @@ def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
     if kind == "trend":
         weeks = reports.weekly_totals(data["path"], view=data["view"])
         series = {
-            _("Lessons completed"): [w["lessons_completed"] for w in weeks],
-            _("Active learners"): [w["active_learners"] for w in weeks],
-            _("Assisted sessions"): [w["assisted_sessions"] for w in weeks],
+            indicators.get("lessons_completed").name(): [w["lessons_completed"] for w in weeks],
+            indicators.get("active_learners_week").name(): [w["active_learners"] for w in weeks],
+            indicators.get("assisted_sessions").name(): [w["assisted_sessions"] for w in weeks],
         }
         alt = _(
             "Weekly trend in %(unit)s over %(n)s weeks: lessons completed %(values)s",
             unit=data["label"],
             n=len(weeks),
-            values=", ".join(str(w["lessons_completed"]) for w in weeks),
+            values=", ".join(numbers.number(w["lessons_completed"]) for w in weeks),
         )
         return charts.trend_lines(
-            [w["week_start"].strftime("%d/%m") for w in weeks], series, _("Activity by week"), alt, fmt
+            [format_date(w["week_start"], "dd/MM") for w in weeks], series, _("Activity by week"), alt, fmt
         )
     abort(404)
 
@@ -216,9 +240,9 @@ def export(code: str, table: str, fmt: str):
         abort(404)
     data = _data(code)
     if table == "children":
-        header, body = tables.children_table(data["rows"], data["metric"])
+        header, body = tables.for_export(tables.children_table(data["rows"], data["metric"]))
     elif table == "levels":
-        header, body = tables.levels_table(data["totals"])
+        header, body = tables.for_export(tables.levels_table(data["totals"]))
     elif table == "areas":
         header, body = tables.areas_table(
             data["rows"], reports.child_area_levels(data["locality"].id, data["view"], data["on"])
@@ -304,3 +328,104 @@ def warm_charts(app, codes: list[str], kinds: tuple[str, ...] = ("bars", "heatma
                     _chart(code, kind, "png", scoped=False)
                     drawn += 1
     return drawn
+
+
+# --- the indicators API (GET /api/v1/indicators) ---------------------------------------------------
+
+
+class IndicatorsQuery(BaseModel):
+    locality: str = Field(description="The unit's official code (e.g. `75` for Tỉnh Đồng Nai).")
+    date: dt.date | None = Field(None, description="The report date, `YYYY-MM-DD` (Asia/Ho_Chi_Minh); "
+                                 "today by default. A date before a reorganization gives the figures "
+                                 "of that time, under the units of that time.")
+
+
+class IndicatorValue(BaseModel):
+    """One indicator of a unit: see `docs/indicators.md` for what each key counts."""
+
+    indicator: str = Field(description="The indicator's key in the registry (docs/indicators.md).")
+    name: str = Field(description="The indicator's name in the token owner's language.")
+    kind: Literal["count", "share", "mean"]
+    unit: str = Field(description="What is counted: people, lessons, sessions or enrollments.")
+    numerator: int
+    denominator: int | None = Field(description="What a share is out of; null for a count.")
+    value: float | None = Field(description="The count, or the share in percent (one decimal, rounded "
+                                "half up); null when the denominator is 0.")
+
+
+class IndicatorUnit(BaseModel):
+    code: str
+    name: str
+    type: str
+    label: str = Field(description="Type and name, e.g. `Xã Tân Tiến`; where names repeat among the "
+                       "children, the code is added.")
+    indicators: list[IndicatorValue]
+
+
+class IndicatorsAnswer(BaseModel):
+    """A unit's indicators on a date, and its children's: the dashboard's figures."""
+
+    locality: IndicatorUnit
+    date: dt.date = Field(description="The report date.")
+    as_of: datetime | None = Field(description="When the figures were computed (null: never).")
+    figures_before: dt.date | None = Field(description="Set when the figures are those frozen before "
+                                           "the reorganization of this date.")
+    children: list[IndicatorUnit]
+
+
+def _indicator_values(measures: dict[str, indicators.Measure]) -> list[dict]:
+    return [
+        {**m.as_dict(), "name": m.indicator.name(), "kind": m.indicator.kind, "unit": m.indicator.unit}
+        for m in measures.values()
+    ]
+
+
+@api_bp.get("/indicators")
+@documented(
+    tag="indicators", operation_id="getIndicators", auth="bearer", query=IndicatorsQuery,
+    responses={
+        200: IndicatorsAnswer,
+        400: "`locality` is missing, or `date` is not a `YYYY-MM-DD` date up to today.",
+        403: "The token's owner is not a manager or organizer of this unit.",
+        404: "Unknown locality code, or the unit did not exist on that date.",
+    },
+)
+@token_required
+def api_indicators():
+    """A unit's indicators and its children's on a date (manager's or organizer's token).
+
+    Every indicator with its numerator, denominator and value, as on the dashboard; the unit must
+    be inside the token owner's area."""
+    code = request.args.get("locality", "")[:20]
+    if not code:
+        return api_error(400, _("The locality code is missing."))
+    raw = request.args.get("date", "")
+    today = utcnow().astimezone(TZ).date()
+    try:
+        on = dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return api_error(400, _("The date must be a YYYY-MM-DD date."))
+    if on is not None and on > today:
+        return api_error(400, _("The date is in the future: no figures exist for it yet."))
+    locality = localities.get_by_code(code)
+    if locality is None:
+        return api_error(404, _("Unknown locality code."))
+    if not figures_service.may_read(token_user(), LEADERS, locality, on):
+        return api_error(403, _("You are not a manager or organizer of this unit."))
+    figures = figures_service.unit_figures(locality, on)
+    if figures is None:
+        return api_error(404, _("This unit did not exist on that date."))
+    labels = tables.unit_labels(figures.children)
+    children = sorted(figures.children, key=lambda c: (collation_key(c["name"]), c["code"]))
+    return jsonify({
+        "locality": {"code": figures.code, "name": figures.name, "type": figures.type, "label": figures.label,
+                     "indicators": _indicator_values(figures.measures)},
+        "date": (on or today).isoformat(),
+        "as_of": figures.as_of.isoformat() if figures.as_of else None,
+        "figures_before": figures.valid_until.isoformat() if figures.valid_until else None,
+        "children": [
+            {"code": c["code"], "name": c["name"], "type": c["type"], "label": labels[c["id"]],
+             "indicators": _indicator_values(indicators.measure_all(c))}
+            for c in children
+        ],
+    })

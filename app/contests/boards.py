@@ -28,7 +28,7 @@ from app.contests.models import (
 from app.core.database import get_redis
 from app.core.dialect import dialect_insert
 from app.core.extensions import db
-from app.core.text import mask_name
+from app.core.text import collation_key, mask_name
 from app.localities.models import Locality, place_label
 from app.localities.service import subtree_clause
 
@@ -554,7 +554,8 @@ def locality_board(round_: ContestRound, parent: Locality, grp: str | None = Non
                 "has_children": loc.id in with_children,
             }
         )
-    rows.sort(key=lambda r: (-(r["rate"] or 0), -r["participants"], r["locality"].name))
+    rows.sort(key=lambda r: (-(r["rate"] or 0), -r["participants"], collation_key(r["locality"].label),
+                             r["locality"].code))
     return rows
 
 
@@ -599,7 +600,7 @@ def unit_board(
                 "avg_score": float(avg or 0),
             }
         )
-    rows.sort(key=lambda r: (-(r["rate"] or 0), -r["avg_score"], r["unit"].name))
+    rows.sort(key=lambda r: (-(r["rate"] or 0), -r["avg_score"], collation_key(r["unit"].name), r["unit"].id))
     return rows
 
 

@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.core import numbers
 from app.core.text import mask_name
 
 ROLE_LABELS = {
@@ -37,10 +38,27 @@ def local_date(value: date | datetime | None, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
+def table_cell(value: object) -> str:
+    """A table cell for people: counts and means by the locale ("1.080", "2,35"), dates by the
+    locale, anything else (text, a measure "26 / 247 người (10,5%)") as its text."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, int):
+        return numbers.number(value)
+    if isinstance(value, float):
+        return numbers.number(value, 2)
+    if isinstance(value, date | datetime):
+        return local_date(value, "short")
+    return str(value)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["dt"] = local_dt
     app.jinja_env.filters["d"] = local_date
     app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.filters["num"] = numbers.number
+    app.jinja_env.filters["pct"] = numbers.percent
+    app.jinja_env.filters["cell"] = table_cell
     app.jinja_env.globals["role_label"] = role_label
     app.extensions.setdefault("nav_links", [])
     app.jinja_env.globals["nav_links"] = lambda: current_app.extensions["nav_links"]

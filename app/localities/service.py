@@ -6,6 +6,7 @@ path; nothing walks the tree in Python to answer "is X inside Y".
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 
 from app.core.extensions import db
 from app.core.tabular import ImportReport, Table
-from app.core.text import fold
+from app.core.text import collation_key, fold
 from app.localities.models import Locality
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,20}$")
@@ -73,19 +74,36 @@ def path_labels(localities: Iterable[Locality]) -> dict[int, str]:
     return labels
 
 
+def distinct_labels(units: list[dict]) -> dict[int, str]:
+    """``{id: label}`` for units shown together (dicts with id, code, type, name and optionally
+    ``parents``, their parent path): "Xã Tân Tiến"; where a label repeats among them, the parents
+    are added ("Ấp 1 — Xã Tân Tiến, Tỉnh Đồng Nai"), then the code if it still repeats
+    ("Ấp 1 (2531801)"). A table never shows two units under one name."""
+    labels = {u["id"]: f"{u['type']} {u['name']}" for u in units}
+    counts = Counter(labels.values())
+    for u in units:
+        if counts[labels[u["id"]]] > 1 and u.get("parents"):
+            labels[u["id"]] = f"{labels[u['id']]} — {u['parents']}"
+    counts = Counter(labels.values())
+    return {u["id"]: f"{labels[u['id']]} ({u['code']})" if counts[labels[u["id"]]] > 1 else labels[u["id"]]
+            for u in units}
+
+
 def path_label(locality: Locality | None) -> str:
     """``path_labels`` of one unit ("" for none)."""
     return path_labels([locality]).get(locality.id, "") if locality is not None else ""
 
 
 def children(parent: Locality | None, on: date | None = None) -> list[Locality]:
-    """Units directly under ``parent`` (roots when None) that still exist on ``on`` (today)."""
+    """Units directly under ``parent`` (roots when None) that still exist on ``on`` (today), in
+    Vietnamese order of their names."""
     on = on or date.today()
     query = select(Locality).where(
         Locality.parent_id == parent.id if parent else Locality.parent_id.is_(None),
         or_(Locality.dissolved_on.is_(None), Locality.dissolved_on > on),
     )
-    return list(db.session.scalars(query.order_by(Locality.name)))
+    # Vietnamese order ("Đồng Xoài" after "Dương", not after "Z"), numbers as numbers ("Ấp 2" < "Ấp 10").
+    return sorted(db.session.scalars(query), key=lambda loc: (collation_key(loc.name), loc.code))
 
 
 def search(term: str, within: Locality | None = None, limit: int = 20) -> list[Locality]:

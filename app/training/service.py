@@ -27,6 +27,7 @@ from sqlalchemy import and_, exists, func, insert, select
 from app.accounts.models import RoleGrant, User, WorkplaceUnit
 from app.accounts.scope import in_scope, scope_filter
 from app.core.extensions import db
+from app.core.text import collation_key
 from app.core.types import utcnow
 from app.learn.models import Course, Lesson, LessonProgress
 from app.localities.models import Locality
@@ -215,17 +216,23 @@ def compliance(assignment: TrainingAssignment, today: date) -> list[Row]:
     return [Row(e, compliance_state(e, assignment.due_on, today)) for e in enrollments]
 
 
-def rates(rows: list[Row], key) -> list[dict]:
-    """Counts per state and the completion rate grouped by ``key(row)`` (a unit or locality label)."""
-    groups: dict[str, Counter] = defaultdict(Counter)
+def rates(rows: list[Row], key, label=None) -> list[dict]:
+    """Counts per state and the completion rate grouped by ``key(row)`` (a unit's or locality's
+    id or code: never by name, since names repeat: "Ấp 1" is in many communes), each group shown
+    as ``label(row)`` (default: the key); groups in Vietnamese order of their labels."""
+    groups: dict[Any, Counter] = defaultdict(Counter)
+    labels: dict[Any, str] = {}
     for row in rows:
-        groups[key(row)][row.state] += 1
+        group = key(row)
+        groups[group][row.state] += 1
+        labels.setdefault(group, label(row) if label else group)
     out = []
-    for label, counts in sorted(groups.items()):
+    for group, counts in sorted(groups.items(), key=lambda item: collation_key(str(labels[item[0]]))):
         total = sum(counts.values())
         out.append(
             {
-                "label": label,
+                "key": group,
+                "label": labels[group],
                 "total": total,
                 **{s: counts[s] for s in STATES},
                 "rate": round(100.0 * counts["completed"] / total, 1) if total else 0.0,

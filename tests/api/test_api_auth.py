@@ -10,6 +10,7 @@ BEARER_ENDPOINTS = [
     ("put", "/api/v1/attempts/{attempt_id}/answers"),
     ("post", "/api/v1/attempts/{attempt_id}/submit"),
     ("delete", "/api/v1/auth/token"),
+    ("get", "/api/v1/indicators"),
 ]
 
 

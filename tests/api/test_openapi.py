@@ -103,3 +103,13 @@ def test_the_reference_page_shows_every_operation_from_the_app_itself(app, clien
     # Everything the page loads comes from the app itself (no CDN).
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page)
     assert "<script" not in page
+
+
+def test_the_indicators_endpoint_is_described(app):
+    operation = openapi_document(app)["paths"]["/indicators"]["get"]
+    assert operation["operationId"] == "getIndicators"
+    assert operation["security"] == [{"bearer": []}]
+    assert {"200", "400", "401", "403", "404"} <= set(operation["responses"])
+    names = {p["name"]: p for p in operation["parameters"]}
+    assert names["locality"]["required"] is True
+    assert names["date"]["schema"]["format"] == "date"

@@ -52,8 +52,20 @@ def test_demo_seed_is_idempotent_and_fills_the_dashboards(app, runner, client):
 
     login = client.post("/auth/login", data={"login": "0900000003", "password": "demo12345"})
     assert login.status_code == 302
-    page = client.get("/insights/unit/70")
+    page = client.get("/insights/unit/75")
     assert page.status_code == 200
+    # Today's figures are under Đồng Nai's communes: no district in between.
+    html = page.get_data(as_text=True)
+    assert "Tỉnh Đồng Nai" in html
+    assert 'data-testid="drill-25318"' in html  # Xã Tân Tiến
+    assert "Huyện" not in html.split('id="child-table"')[1].split("</table>")[0]
+    # Before 1 July 2025 Đồng Nai's new communes did not exist ...
+    assert client.get("/insights/unit/75?on=2025-06-30").status_code == 404
+    # ... and the manager of Đồng Nai, which took over Bình Phước, reads Bình Phước's past.
+    old_province = client.get("/insights/unit/70?on=2025-06-30")
+    assert old_province.status_code == 200
+    assert "Tỉnh Bình Phước" in old_province.get_data(as_text=True)
+    assert client.get("/insights/unit/70").status_code == 404  # not today: it is closed and not theirs
     with app.app_context():
         from app.competency import reports
 
@@ -65,6 +77,6 @@ def test_demo_seed_is_idempotent_and_fills_the_dashboards(app, runner, client):
     with app.app_context():
         # Every enrollment of the demo province's officials is counted (not only the assigner's).
         assert totals["training_required"] == db.session.scalar(select(func.count()).select_from(
-            TrainingEnrollment).join(TrainingAssignment).where(TrainingAssignment.locality.has(code="70")))
+            TrainingEnrollment).join(TrainingAssignment).where(TrainingAssignment.locality.has(code="75")))
     assert sum(totals[f"level_{n}"] for n in range(1, 9)) > 0
     assert client.get(f"/verify/{before['certificates'][0]}").status_code == 200

@@ -85,13 +85,13 @@ def test_child_table_sorts_and_flags_lagging_units(client, app, login, tree, mak
     _refresh(app)
     login(make_user(roles={"manager": "90"}))
     html = client.get(
-        "/insights/unit/90?sort=learner_rate&dir=desc&metric=learner_rate&threshold=50"
+        "/insights/unit/90?sort=learner_share&dir=desc&metric=learner_share&threshold=50"
     ).get_data(as_text=True)
     assert html.index('data-code="901"') < html.index('data-code="902"')
     row_902 = html[html.index('<tr class="lagging" data-code="902"') :]
     assert row_902
     assert '<tr class="" data-code="901"' in html
-    html = client.get("/insights/unit/90?sort=learner_rate&dir=asc").get_data(as_text=True)
+    html = client.get("/insights/unit/90?sort=learner_share&dir=asc").get_data(as_text=True)
     assert html.index('data-code="902"') < html.index('data-code="901"')
 
 

@@ -3,6 +3,7 @@ rebuild-boards, and a demo where every board shows data."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -125,11 +126,26 @@ def test_the_demo_contest_fills_every_board(app, runner, client):
         f"{base}/rounds/2/board?group=official",
         f"{base}/board",
         f"{base}/rounds/2/localities",
-        f"{base}/rounds/2/localities?parent=693",
+        f"{base}/rounds/2/localities?parent=25318",
         f"{base}/rounds/1/units",
     ):
         page = client.get(url).get_data(as_text=True)
         assert "No results yet" not in page, url
         assert "Chưa có kết quả" not in page, url
+    # Today the demo is Đồng Nai's: Xã Tân Tiến took in the villages of the former Xã Tân Thành, so
+    # it has two "Ấp 1", told apart by their codes; the participation figure is named as out of
+    # the headcount and shows both numbers, headcounts are whole numbers.
+    page = client.get(f"{base}/rounds/2/localities?parent=25318").get_data(as_text=True)
+    assert "Ấp 1 (2531801)" in page
+    assert "Ấp 1 (2532101)" in page
+    assert "Tỷ lệ tham gia vòng thi so với quy mô đơn vị" in page
+    assert re.search(r'data-indicator="round_participation_headcount">\d+ / \d+ người \(\d+,\d%\)', page)
+    api = client.get("/api/v1/contests/chuyen-doi-so-binh-phuoc/rounds/2/localities?parent=75").get_json()
+    assert api["localities"]
+    for row in api["localities"]:
+        assert row["participation"]["indicator"] == "round_participation_headcount"
+        assert row["participation"]["numerator"] == row["participants"]
+        assert row["participation"]["denominator"] == row["headcount"]
+        assert isinstance(row["headcount"], int)
     # Running it again changes nothing.
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0

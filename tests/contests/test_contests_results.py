@@ -91,8 +91,8 @@ def test_results_page_is_public_once_published_with_masked_winners_and_the_true_
     # Collective prizes by participation rate: Huyện Hai 2/4 = 50% ahead of Huyện Một 3/10 = 30%.
     localities = page.split('data-testid="collective-localities"')[1].split("</table>")[0]
     assert localities.index("Huyện Hai") < localities.index("Huyện Một")
-    assert "50.0%" in localities
-    assert "30.0%" in localities
+    assert "2 / 4 người (50,0%)" in localities  # Vietnamese numbers, numerator and denominator shown
+    assert "3 / 10 người (30,0%)" in localities
     assert "số thành viên của đơn vị" in page  # the rate is defined on the page
 
 

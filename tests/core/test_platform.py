@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import time_machine
@@ -160,10 +160,19 @@ def test_demo_seed_is_idempotent(runner, app):
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id)).where(User.phone.like("090000000%"))) == 6
         codes = set(db.session.scalars(select(Locality.code)))
-        assert {"70", "689", "693", "25320", "2532001"} <= codes
-        assert db.session.scalar(select(func.count(Locality.id)).where(Locality.depth == 1)) == 11
+        # The old tree (Bình Phước, its districts, communes) is kept, closed on 1 July 2025 ...
+        assert {"70", "689", "693", "25321", "2531801"} <= codes
+        closed = set(db.session.scalars(select(Locality.code).where(Locality.dissolved_on == date(2025, 7, 1))))
+        assert {"70", "689", "693", "25321"} <= closed
+        # ... and today the demo communes are Đồng Nai's (no districts in between).
+        province = db.session.scalar(select(Locality).where(Locality.code == "75"))
+        assert province.label == "Tỉnh Đồng Nai"
+        assert province.dissolved_on is None
+        assert db.session.scalar(select(func.count(Locality.id)).where(
+            Locality.parent_id == province.id, Locality.dissolved_on.is_(None))) == 19
+        assert db.session.scalar(select(Locality.path).where(Locality.code == "2531801")) == "/75/25318/2531801/"
         manager = db.session.scalar(select(User).where(User.phone == "0900000003"))
-        assert [(g.role, g.locality.code) for g in manager.grants] == [("manager", "70")]
+        assert [(g.role, g.locality.code) for g in manager.grants] == [("manager", "75")]
 
 
 def _scratch_database(tmp_path, app) -> tuple[str, list[str], dict]:

@@ -176,3 +176,25 @@ def test_import_page_for_admins_shows_the_report(client, app, make_user, login):
     assert response.status_code == 200
     with app.app_context():
         assert count() == 1
+
+
+def test_children_come_in_vietnamese_order(app, make_locality, client):
+    from app.localities import service as localities
+
+    make_locality("80", "Thử", "Tỉnh")
+    for code, name in (("801", "Zê"), ("802", "Đồng Xoài"), ("803", "Dương"), ("804", "Em")):
+        make_locality(code, name, "Xã", parent="80")
+    with app.app_context():
+        assert [loc.code for loc in localities.children(localities.get_by_code("80"))] == ["803", "802", "804", "801"]
+    api = client.get("/api/v1/localities/80/children").get_json()
+    assert [loc["name"] for loc in api["localities"]] == ["Dương", "Đồng Xoài", "Em", "Zê"]
+
+
+def test_children_with_the_same_name_are_told_apart_by_code(app, make_locality, client):
+    make_locality("80", "Thử", "Tỉnh")
+    make_locality("801", "Tân Tiến", "Xã", parent="80")
+    make_locality("80101", "1", "Ấp", parent="801")
+    make_locality("80102", "1", "Ấp", parent="801")
+    make_locality("80103", "2", "Ấp", parent="801")
+    api = client.get("/api/v1/localities/801/children").get_json()
+    assert [loc["label"] for loc in api["localities"]] == ["Ấp 1 (80101)", "Ấp 1 (80102)", "Ấp 2"]

@@ -125,6 +125,7 @@ def test_rates_per_unit(world):
     summary = training.rates(rows, lambda r: "all")
     assert summary == [
         {
+            "key": "all",
             "label": "all",
             "total": 1,
             "not_started": 1,

@@ -16,6 +16,7 @@ from app.accounts.models import ApiToken, User
 from app.api import bp
 from app.api.auth import bearer_digest, token_params, token_required, token_user_id, valid_token
 from app.api.openapi import documented
+from app.competency import indicators
 from app.contests import attempts, boards, integrity
 from app.contests import service as contest_service
 from app.contests.models import ContestAttempt, ContestRound
@@ -38,7 +39,7 @@ from app.core.errors import api_error
 from app.core.extensions import db, limiter
 from app.core.types import utcnow
 from app.core.urls import MAX_INT32
-from app.localities.service import get_by_code
+from app.localities.service import distinct_labels, get_by_code
 
 SLUG = "The contest's slug (from `GET /contests`)."
 NUMBER = "The round's number (from `GET /contests/{slug}`)."
@@ -385,6 +386,9 @@ def api_localities(slug: str, number: int):
     if parent is None or not parent.path.startswith(contest.eligibility.path):
         return api_error(400, "parent must be a locality code inside the contest's area.")
     rows = boards.locality_board(round_, parent)
+    share = indicators.get("round_participation_headcount")
+    names = distinct_labels([{"id": r["locality"].id, "code": r["locality"].code, "type": r["locality"].type,
+                              "name": r["locality"].name} for r in rows])
     return jsonify(
         {
             "parent": parent.code,
@@ -392,10 +396,12 @@ def api_localities(slug: str, number: int):
             "localities": [
                 {
                     "code": r["locality"].code,
-                    "name": r["locality"].label,
+                    "name": names[r["locality"].id],
                     "participants": r["participants"],
                     "headcount": r["headcount"],
                     "rate": r["rate"],
+                    "participation": share.measure(
+                        {"participants": r["participants"], "headcount": r["headcount"]}).as_dict(),
                     "average_score": r["avg_score"],
                 }
                 for r in rows

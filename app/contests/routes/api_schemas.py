@@ -176,12 +176,24 @@ class LocalityBoardQuery(BaseModel):
     parent: str | None = Field(None, description="A locality code inside the contest's area; the area by default.")
 
 
+class Participation(BaseModel):
+    """The indicator `round_participation_headcount` (docs/indicators.md): the round's participants
+    out of the unit's headcount (not out of registered people)."""
+
+    indicator: Literal["round_participation_headcount"]
+    numerator: int = Field(description="Participants of the round in the unit.")
+    denominator: int | None = Field(description="The unit's headcount; null when unknown.")
+    value: float | None = Field(description="Percent, one decimal (rounded half up); null without a headcount.")
+
+
 class LocalityRow(BaseModel):
     code: str
-    name: str
+    name: str = Field(description="Type and name; the code is added where two units have the same name.")
     participants: int
     headcount: int | None = Field(description="People expected to take part, when known.")
-    rate: float | None = Field(description="participants / headcount.")
+    rate: float | None = Field(description="participants / headcount as a fraction (0–1); the same figure "
+                               "as `participation.value` / 100.")
+    participation: Participation
     average_score: float | None
 
 

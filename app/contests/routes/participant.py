@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.competency import indicators
 from app.contests import attempts, boards, integrity, ranking, results
 from app.contests import banks as bank_service
 from app.contests import service as contest_service
@@ -14,7 +15,7 @@ from app.contests.models import ContestAttempt
 from app.core.extensions import db, limiter
 from app.core.types import utcnow
 from app.localities.picker import read_picker
-from app.localities.service import ancestors, get_by_code
+from app.localities.service import ancestors, distinct_labels, get_by_code
 from app.training import certificates
 
 bp = Blueprint("contests", __name__, template_folder="../templates")
@@ -328,6 +329,7 @@ def results_page(slug: str, number: int):
         results=results.public_results(round_),
         own_certificate=own,
         group_labels=GROUP_LABELS,
+        share=indicators.get("round_participation_headcount"),
     )
 
 
@@ -359,6 +361,12 @@ def localities(slug: str, number: int):
     rows = boards.locality_board(round_, parent)
     chain = [loc for loc in ancestors(parent) if loc.depth >= contest.eligibility.depth]
     total = contest_service.participants_in(parent, round_)
+    share = indicators.get("round_participation_headcount")
+    names = distinct_labels([{"id": r["locality"].id, "code": r["locality"].code, "type": r["locality"].type,
+                              "name": r["locality"].name} for r in rows])
+    for r in rows:
+        r["label"] = names[r["locality"].id]
+        r["measure"] = share.measure({"participants": r["participants"], "headcount": r["headcount"]})
     return render_template(
         "contests/localities.html",
         contest=contest,
@@ -367,6 +375,9 @@ def localities(slug: str, number: int):
         rows=rows,
         chain=chain,
         total=total,
+        share=share,
+        participants=indicators.get("round_participants"),
+        parent_measure=share.measure({"participants": total, "headcount": parent.headcount}),
     )
 
 
@@ -376,7 +387,11 @@ def units(slug: str, number: int):
     round_ = _round_or_404(contest, number)
     min_rate = request.args.get("min_rate", type=int)
     rows = boards.unit_board(round_, (min_rate / 100) if min_rate else None, contest.eligibility)
-    return render_template("contests/units.html", contest=contest, round=round_, rows=rows, min_rate=min_rate)
+    share = indicators.get("round_participation_headcount")
+    for r in rows:
+        r["measure"] = share.measure({"participants": r["participants"], "headcount": r["headcount"]})
+    return render_template("contests/units.html", contest=contest, round=round_, rows=rows, min_rate=min_rate,
+                           share=share)
 
 
 @bp.route("/practice", methods=["GET", "POST"])

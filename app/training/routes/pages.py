@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.accounts.models import WorkplaceUnit
 from app.accounts.scope import ensure_in_scope, role_required, scope_filter
+from app.competency import indicators
 from app.competency.framework import get_framework
 from app.contests.models import QuestionBank
 from app.core.exports import TableExport, export_response, person_label
@@ -182,15 +183,24 @@ def _compliance_tables(assignment: TrainingAssignment):
     )
     by_unit = training.rates(
         rows,
+        lambda r: r.enrollment.user.workplace_unit_id or 0,
         lambda r: (
             r.enrollment.user.workplace_unit.name
             if r.enrollment.user.workplace_unit
             else _("(no workplace unit)")
         ),
     )
+    # One row per unit (by code), named with its parents: villages of the same name in different
+    # communes are different rows.
     by_locality = training.rates(
-        rows, lambda r: r.enrollment.user.locality.label if r.enrollment.user.locality else ""
+        rows,
+        lambda r: r.enrollment.user.locality.code if r.enrollment.user.locality else "",
+        lambda r: places.get(r.enrollment.user.locality_id or 0, ""),
     )
+    compliance = indicators.get("training_compliance")
+    for group in (*by_unit, *by_locality):
+        group["measure"] = compliance.measure(
+            {"training_completed": group["completed"], "training_required": group["total"]})
     return rows, people, by_unit, by_locality
 
 
@@ -205,6 +215,7 @@ def assignment(assignment_id: int):
         rows=rows,
         by_unit=by_unit,
         by_locality=by_locality,
+        compliance_name=indicators.get("training_compliance").name(),
         labels=state_labels(),
         states=training.STATES,
     )
