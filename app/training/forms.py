@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.core.forms import TranslatedForm
 
-class AssignmentForm(FlaskForm):
+
+class AssignmentForm(TranslatedForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     course_id = SelectField(_l("Course"), coerce=int, validators=[DataRequired()])
     locality_code = SelectField(
@@ -26,5 +27,5 @@ class AssignmentForm(FlaskForm):
     pass_mark = IntegerField(_l("Pass mark (%)"), validators=[Optional(), NumberRange(min=1, max=100)])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(TranslatedForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
