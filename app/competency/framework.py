@@ -52,6 +52,13 @@ class Framework:
     def level_group(self, level: int) -> str:
         return next(lvl["group"] for lvl in self.levels if lvl["level"] == level)
 
+    def level_name(self, level: int, lang: str | None = None) -> str:
+        """A level in words, as the framework names it ("Cơ bản 1"); 0 is "no level yet"."""
+        entry = next((lvl for lvl in self.levels if lvl["level"] == level), None)
+        if entry is None:
+            return _("No level yet")
+        return str(entry.get(lang or _lang()) or entry["vi"])
+
 
 class FrameworkError(ValueError):
     pass
