@@ -10,6 +10,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePath
 
 from flask import Response, current_app, send_file
@@ -192,6 +193,26 @@ def store_upload(file_storage, kind: str) -> MediaFile:
     if not data:
         raise MediaError(_("The file is empty."))
     return store_media(data, file_storage.filename or kind, kind)
+
+
+@lru_cache(maxsize=1024)
+def _png_size(token: str, path: str) -> tuple[int, int] | None:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(24)
+    except OSError:
+        return None
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def image_size(media: MediaFile) -> tuple[int, int] | None:
+    """(width, height) of a stored PNG read from its header (so the page reserves the picture's
+    real space); None for other types."""
+    if media.content_type != "image/png":
+        return None
+    return _png_size(media.token, str(media_path(media)))
 
 
 def read_media(media: MediaFile) -> bytes:

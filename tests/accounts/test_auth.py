@@ -311,7 +311,8 @@ def test_registration_shows_every_error_at_once(client, app, tree):
                                                    "password": "ngan", "confirm": "ngan"})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert 'id="login-error"' in html and "10 chữ số" in html
+    assert 'id="login-error"' in html
+    assert "10 chữ số" in html
     assert 'id="password-error"' in html
     assert 'id="picker-error"' in html
     with app.app_context():
