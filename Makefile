@@ -31,7 +31,11 @@ translations: app/translations/vi/LC_MESSAGES/messages.mo app/translations/en/LC
 setup: $(VENV)/.requirements translations
 	mkdir -p instance
 
-setup-dev: setup $(VENV)/.requirements-dev
+setup-dev: setup $(VENV)/.requirements-dev node_modules/.package-lock.json
+
+# axe-core for the accessibility walk (tests/e2e/test_accessibility.py), pinned in package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
 
 run: setup
 	$(BIN)/flask db upgrade

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+
+from app.core.forms import TranslatedForm
 
 LOGIN_HELP = _l("Mobile number (10 digits) or e-mail")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TranslatedForm):
     login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)],
                         description=LOGIN_HELP)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
@@ -17,7 +18,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(TranslatedForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)],
                         description=LOGIN_HELP)
@@ -29,19 +30,19 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("Create account"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(TranslatedForm):
     login = StringField(_l("Phone number or e-mail"), validators=[DataRequired(), Length(max=254)])
     submit = SubmitField(_l("Send me a reset link"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(TranslatedForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))])
     submit = SubmitField(_l("Set the new password"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(TranslatedForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
     confirm = PasswordField(_l("Repeat the password"),
@@ -49,7 +50,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(TranslatedForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(1900, 2025)])
     workplace_unit = StringField(_l("Workplace unit"), validators=[Optional(), Length(max=200)],
@@ -58,7 +59,7 @@ class ProfileForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class GrantForm(FlaskForm):
+class GrantForm(TranslatedForm):
     role = SelectField(_l("Role"), choices=[("helper", _l("Community digital helper")),
                                             ("organizer", _l("Organizer")),
                                             ("manager", _l("Manager")),
@@ -68,7 +69,7 @@ class GrantForm(FlaskForm):
     submit = SubmitField(_l("Grant"))
 
 
-class MessagePreferencesForm(FlaskForm):
+class MessagePreferencesForm(TranslatedForm):
     """The kinds of message are checkboxes named ``receive`` (one per kind), read by the view."""
 
     channel = SelectField(_l("Preferred channel"), choices=[

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, bindparam, column, func, select
 
 from app.competency.models import EVIDENCE_SOURCES, Evidence
@@ -11,6 +12,14 @@ from app.core.database import execute_compiled
 from app.core.dialect import dialect_insert, writes_in_one_statement
 from app.core.extensions import db
 from app.core.types import utcnow
+
+SOURCE_LABELS = {"lesson": _l("Lesson"), "lesson_check": _l("Question in a lesson"), "practice": _l("Practice"),
+                 "contest": _l("Contest"), "placement": _l("Placement test")}
+
+
+def source_label(source: str) -> str:
+    """Where a piece of evidence came from, in words ("Cuộc thi" rather than "contest")."""
+    return str(SOURCE_LABELS.get(source, source))
 
 
 def record_evidence(user_id: int, codes: list[str] | tuple[str, ...], source: str, ref: str,

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from flask import current_app, has_app_context
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ class Framework:
     def level_group(self, level: int) -> str:
         return next(lvl["group"] for lvl in self.levels if lvl["level"] == level)
 
+    def level_name(self, level: int, lang: str | None = None) -> str:
+        """A level in words, as the framework names it ("Cơ bản 1"); 0 is "no level yet"."""
+        entry = next((lvl for lvl in self.levels if lvl["level"] == level), None)
+        if entry is None:
+            return _("No level yet")
+        return str(entry.get(lang or _lang()) or entry["vi"])
+
 
 class FrameworkError(ValueError):
     pass
@@ -73,16 +81,16 @@ def parse_framework(data: dict) -> Framework:
             for comp in area["competences"]:
                 code = str(comp["code"])
                 if code in seen:
-                    raise FrameworkError(f"duplicate competence code {code}")
+                    raise FrameworkError(_("Duplicate competence code %(code)s.", code=code))
                 seen.add(code)
                 comps.append(Competence(code, str(area["code"]), {"vi": comp["vi"], "en": comp["en"]}))
             areas.append(Area(str(area["code"]), {"vi": area["vi"], "en": area["en"]}, tuple(comps)))
         levels = tuple(data["levels"])
         if [lvl["level"] for lvl in levels] != list(range(1, 9)):
-            raise FrameworkError("levels must be 1 to 8")
+            raise FrameworkError(_("The levels must be 1 to 8."))
         return Framework(str(data.get("slug", "framework")), tuple(areas), levels, dict(data["groups"]))
     except (KeyError, TypeError) as exc:
-        raise FrameworkError(f"malformed framework file: missing {exc}") from exc
+        raise FrameworkError(_("Malformed framework file: %(key)s is missing.", key=exc)) from exc
 
 
 @lru_cache(maxsize=8)

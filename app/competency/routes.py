@@ -33,6 +33,7 @@ from app.api.openapi import documented
 from app.competency import charts, indicators, reports, tables
 from app.competency import figures as figures_service
 from app.competency import levels as competency
+from app.competency.evidence import source_label
 from app.competency.framework import get_framework
 from app.core import numbers
 from app.core.errors import api_error
@@ -44,6 +45,18 @@ from app.localities import service as localities
 from app.localities.models import Locality, LocalityHistory
 
 bp = Blueprint("insights", __name__, template_folder="templates")
+
+
+@bp.app_template_filter("level_name")
+def level_name_filter(level: int) -> str:
+    """``{{ 3|level_name }}`` → "Trung cấp 3"; 0 → "Chưa có cấp độ"."""
+    return get_framework().level_name(int(level or 0))
+
+
+@bp.app_template_filter("evidence_source")
+def evidence_source_filter(source: str) -> str:
+    """``{{ "contest"|evidence_source }}`` → "Cuộc thi"."""
+    return source_label(source)
 
 LEADERS = ("manager", "organizer")
 EXPORTS = {

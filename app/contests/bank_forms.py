@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -16,6 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.core.forms import TranslatedForm
 
 LETTERS = "ABCDEF"
 DIFFICULTY_CHOICES = [("1", _l("1 — easy")), ("2", _l("2 — medium")), ("3", _l("3 — hard"))]
@@ -34,7 +35,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class BankForm(FlaskForm):
+class BankForm(TranslatedForm):
     # Checked by bank_editor.check_bank_values (errors tied to these fields).
     slug = StringField(_l("Short name (in the address)"), validators=[Length(max=80)],
                        description=_l("a-z, 0-9 and dashes, e.g. chuyen-doi-so-2026"))
@@ -46,7 +47,7 @@ class BankForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(TranslatedForm):
     # Checked by the rules of the file import (bank_editor.save_question), errors tied to fields.
     key = StringField(_l("Id in the bank"), validators=[Length(max=60)],
                       description=_l("Letters, digits, dots, dashes or underscores, e.g. vneid-012"))
@@ -70,7 +71,7 @@ class QuestionForm(FlaskForm):
         return [self.option_a, self.option_b, self.option_c, self.option_d, self.option_e, self.option_f]
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(TranslatedForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
@@ -82,7 +83,7 @@ class PreviewForm(FlaskForm):
     submit = SubmitField(_l("Preview a draw"))
 
 
-class QuestionImportForm(FlaskForm):
+class QuestionImportForm(TranslatedForm):
     file = FileField(_l("Question file (GIFT, Moodle XML, Aiken, XLSX or CSV)"), validators=[FileRequired()])
     format = SelectField(_l("Format"), choices=IMPORT_FORMATS, default="", validate_choice=False)
     bank = StringField(
@@ -98,7 +99,7 @@ class QuestionImportForm(FlaskForm):
     submit = SubmitField(_l("Check and import"))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(TranslatedForm):
     class Meta:
         csrf = False
 

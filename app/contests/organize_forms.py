@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -17,11 +16,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.contests.ranking import CRITERION_LABELS
+from app.core.forms import TranslatedForm
 
 CRITERIA_CHOICES = [("", _l("— none —")), *CRITERION_LABELS.items()]
 
 
-class ContestForm(FlaskForm):
+class ContestForm(TranslatedForm):
     slug = StringField(
         _l("Short name (in the address)"),
         validators=[
@@ -65,7 +65,7 @@ class ContestForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class RoundForm(FlaskForm):
+class RoundForm(TranslatedForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
     opens_at = DateTimeLocalField(
         _l("Opens (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
@@ -113,11 +113,11 @@ class RoundForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class VoidForm(FlaskForm):
+class VoidForm(TranslatedForm):
     phone = StringField(_l("Participant's phone number"), validators=[DataRequired(), Length(max=20)])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
     submit = SubmitField(_l("Void the results"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(TranslatedForm):
     submit = SubmitField(_l("Confirm"))

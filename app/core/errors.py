@@ -39,11 +39,26 @@ def _messages() -> dict[int, str]:
     }
 
 
+def _titles() -> dict[int, str]:
+    """The page's heading in words (a person does not read "Error 429")."""
+    return {
+        400: _("The request could not be understood"),
+        401: _("Please log in"),
+        403: _("No permission"),
+        404: _("Page not found"),
+        405: _("Action not allowed"),
+        413: _("File too large"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong"),
+    }
+
+
 def _render(status: int, message: str | None = None):
     message = message or _messages().get(status, _("Something went wrong."))
     if request.path.startswith("/api/"):
         return api_error(status, message)
-    return render_template("errors/error.html", status=status, message=message), status
+    title = _titles().get(status, _("Something went wrong"))
+    return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
 @bp.app_errorhandler(CSRFError)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 import yaml
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.competency.framework import known_codes
@@ -32,8 +33,8 @@ def parse_codes(raw: str) -> list[str]:
     codes = [c.strip() for c in (raw or "").replace(";", ",").split(",") if c.strip()]
     unknown = [c for c in codes if c not in known_codes()]
     if unknown or not codes:
-        raise AuthoringError("competences", "unknown competence codes: " + ", ".join(unknown) if unknown
-                             else "at least one competence code is needed")
+        raise AuthoringError("competences", _("Unknown competence codes: %(codes)s", codes=", ".join(unknown))
+                             if unknown else _("At least one competence code is needed."))
     return codes
 
 
@@ -41,10 +42,10 @@ def save_course(course: Course | None, data: dict) -> Course:
     """Create or update a course from form data (slug unique, codes known)."""
     slug = data["slug"]
     if slug in RESERVED_SLUGS:
-        raise AuthoringError("slug", "this short name is reserved")
+        raise AuthoringError("slug", _("This short name is reserved."))
     other = db.session.scalar(select(Course.id).where(Course.slug == slug))
     if other is not None and (course is None or other != course.id):
-        raise AuthoringError("slug", "another course uses this short name")
+        raise AuthoringError("slug", _("Another course uses this short name."))
     codes = parse_codes(data["competences"])
     if course is None:
         course = Course(slug=slug)
@@ -63,7 +64,7 @@ def save_lesson(lesson: Lesson | None, course: Course, data: dict, files: dict) 
     slug = data["slug"]
     other = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id, Lesson.slug == slug))
     if other is not None and (lesson is None or other != lesson.id):
-        raise AuthoringError("slug", "another lesson of this course uses this short name")
+        raise AuthoringError("slug", _("Another lesson of this course uses this short name."))
     codes = parse_codes(data["competences"])
     if lesson is None:
         lesson = Lesson(slug=slug, course=course)
@@ -76,7 +77,7 @@ def save_lesson(lesson: Lesson | None, course: Course, data: dict, files: dict) 
             except media_service.MediaError as exc:
                 raise AuthoringError(name, str(exc)) from exc
     if data["kind"] == "video" and data["status"] == "published" and lesson.video is None:
-        raise AuthoringError("video", "a published video lesson needs a video file")
+        raise AuthoringError("video", _("A published video lesson needs a video file."))
     lesson.slug, lesson.title, lesson.kind = slug, data["title"].strip(), data["kind"]
     lesson.minutes, lesson.competences, lesson.status = data["minutes"], codes, data["status"]
     lesson.position, lesson.body = data.get("order") or 0, (data.get("body") or "").strip()
@@ -116,7 +117,7 @@ def step_rehearsal(raw: str) -> dict | None:
     try:
         rehearsal = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
-        raise AuthoringError("rehearsal", f"bad YAML: {exc}") from exc
+        raise AuthoringError("rehearsal", _("The YAML text is not valid: %(problem)s", problem=exc)) from exc
     problems = rehearsal_problems(rehearsal)
     if problems:
         raise AuthoringError("rehearsal", "; ".join(problems))
@@ -127,7 +128,7 @@ def save_step(step: Step, data: dict, files: dict) -> Step:
     """Update a step's text, media, check question and rehearsal form."""
     check, rehearsal = step_check(data), step_rehearsal(data.get("rehearsal") or "")
     if check and rehearsal:
-        raise AuthoringError("rehearsal", "a step has either a check question or a rehearsal form")
+        raise AuthoringError("rehearsal", _("A step has either a check question or a rehearsal form, not both."))
     for name, kind in (("image", "image"), ("audio", "audio")):
         upload = files.get(name)
         if upload is not None and upload.filename:

@@ -17,6 +17,7 @@ from typing import Any
 import markdown
 import nh3
 import yaml
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -255,21 +256,21 @@ class _Checker:
 def check_question(check: Any) -> list[str]:
     """Problems of a check question definition (used by the loader and the authoring form)."""
     if not isinstance(check, dict):
-        return ["check must be a mapping with question, options and answer"]
+        return [_("check must be a mapping with question, options and answer")]
     problems = []
     if not str(check.get("question") or "").strip():
-        problems.append("check.question is missing")
+        problems.append(_("check.question is missing"))
     options = check.get("options")
     if not isinstance(options, list) or len(options) < 2 or not all(str(o).strip() for o in options):
-        problems.append("check.options must list at least two answers")
+        problems.append(_("check.options must list at least two answers"))
         options = []
     answer = check.get("answer")
     if not isinstance(answer, int) or isinstance(answer, bool) or not 1 <= answer <= max(len(options), 1):
-        problems.append("check.answer must be the number (1, 2, …) of the right option")
+        problems.append(_("check.answer must be the number (1, 2, …) of the right option"))
     known = known_codes()
     for code in check.get("competences") or []:
         if str(code) not in known:
-            problems.append(f"unknown competence code {code!r} (not in the framework file)")
+            problems.append(_("unknown competence code %(code)s (not in the framework file)", code=repr(code)))
     return problems
 
 
@@ -277,37 +278,37 @@ def rehearsal_problems(rehearsal: Any) -> list[str]:
     """Problems of a rehearsal form definition (used by the loader and the authoring form)."""
     if not isinstance(rehearsal, dict) or not isinstance(rehearsal.get("fields"), list) \
             or not rehearsal["fields"]:
-        return ["rehearsal must have a list of fields"]
+        return [_("rehearsal must have a list of fields")]
     problems, names = [], set()
     for n, spec in enumerate(rehearsal["fields"], 1):
         if not isinstance(spec, dict):
-            problems.append(f"rehearsal field {n} must be a mapping")
+            problems.append(_("rehearsal field %(n)s must be a mapping", n=n))
             continue
         name = str(spec.get("name") or "")
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
-            problems.append(f"rehearsal field {n}: name must be lower-case letters, digits or _")
+            problems.append(_("rehearsal field %(n)s: name must be lower-case letters, digits or _", n=n))
         elif name in names:
-            problems.append(f"rehearsal field {n}: duplicate name {name}")
+            problems.append(_("rehearsal field %(n)s: duplicate name %(name)s", n=n, name=name))
         names.add(name)
         kind = spec.get("type")
         if kind not in FIELD_TYPES:
-            problems.append(f"rehearsal field {n}: type must be one of {', '.join(FIELD_TYPES)}")
+            problems.append(_("rehearsal field %(n)s: type must be one of %(types)s", n=n, types=", ".join(FIELD_TYPES)))
         if not str(spec.get("label") or "").strip():
-            problems.append(f"rehearsal field {n}: missing label")
+            problems.append(_("rehearsal field %(n)s: missing label", n=n))
         if not str(spec.get("hint") or "").strip():
-            problems.append(f"rehearsal field {n}: missing hint (shown when the answer is wrong)")
+            problems.append(_("rehearsal field %(n)s: missing hint (shown when the answer is wrong)", n=n))
         if kind == "digits" and not isinstance(spec.get("length"), int):
-            problems.append(f"rehearsal field {n}: digits need a length")
+            problems.append(_("rehearsal field %(n)s: digits need a length", n=n))
         if kind == "select":
             options = spec.get("options")
             if not isinstance(options, list) or len(options) < 2:
-                problems.append(f"rehearsal field {n}: a select needs at least two options")
+                problems.append(_("rehearsal field %(n)s: a select needs at least two options", n=n))
             elif spec.get("expected") is not None and str(spec["expected"]) not in map(str, options):
-                problems.append(f"rehearsal field {n}: expected must be one of the options")
+                problems.append(_("rehearsal field %(n)s: expected must be one of the options", n=n))
         if kind == "date":
             for bound in ("min", "max"):
                 if spec.get(bound) is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(spec[bound])):
-                    problems.append(f"rehearsal field {n}: {bound} must be a date like 2024-01-31")
+                    problems.append(_("rehearsal field %(n)s: %(bound)s must be a date like 2024-01-31", n=n, bound=bound))
     return problems
 
 

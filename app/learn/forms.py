@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from app.core.forms import TranslatedForm
 from app.learn.models import AUDIENCES, LESSON_KINDS, STATUSES
 
 SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lower-case letters, digits and dashes."))
 
 
-class AssistedCitizenForm(FlaskForm):
+class AssistedCitizenForm(TranslatedForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(1900, 2030)])
     phone = StringField(_l("Phone number (if they have one)"), validators=[Optional(), Length(max=20)])
@@ -30,7 +30,7 @@ def _status_choices():
     return [(s, labels[s]) for s in STATUSES]
 
 
-class CourseForm(FlaskForm):
+class CourseForm(TranslatedForm):
     slug = StringField(_l("Short name in the address"), validators=[DataRequired(), Length(max=80), SLUG])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
@@ -42,7 +42,7 @@ class CourseForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class LessonForm(FlaskForm):
+class LessonForm(TranslatedForm):
     slug = StringField(_l("Short name in the address"), validators=[DataRequired(), Length(max=80), SLUG])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[(k, k) for k in LESSON_KINDS])
@@ -59,7 +59,7 @@ class LessonForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class StepForm(FlaskForm):
+class StepForm(TranslatedForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Instruction (Markdown)"), validators=[Optional(), Length(max=20000)])
     tip = TextAreaField(_l("Tip"), validators=[Optional(), Length(max=1000)])
@@ -77,6 +77,6 @@ class StepForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class NewStepForm(FlaskForm):
+class NewStepForm(TranslatedForm):
     title = StringField(_l("Title of the new step"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Add step"))

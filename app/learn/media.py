@@ -10,9 +10,11 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePath
 
 from flask import Response, current_app, send_file
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core.extensions import db
@@ -84,7 +86,7 @@ def parse_webvtt(text: str) -> tuple[list[Cue], list[tuple[int, str]]]:
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     errors: list[tuple[int, str]] = []
     if not lines or not re.match(r"^WEBVTT(?:[ \t].*)?$", lines[0]):
-        return [], [(1, "the first line must be WEBVTT")]
+        return [], [(1, _("the first line must be WEBVTT"))]
     cues: list[Cue] = []
     i = 1
     while i < len(lines):
@@ -100,23 +102,23 @@ def parse_webvtt(text: str) -> tuple[list[Cue], list[tuple[int, str]]]:
             continue
         timing_at = 0 if "-->" in block[0] else 1
         if timing_at >= len(block) or "-->" not in block[timing_at]:
-            errors.append((start_line + 1, "a cue needs a timing line like 00:00:01.000 --> 00:00:04.000"))
+            errors.append((start_line + 1, _("a cue needs a timing line like 00:00:01.000 --> 00:00:04.000")))
             continue
         match = _TIMING.match(block[timing_at].strip())
         if not match:
-            errors.append((start_line + timing_at + 1, f"bad cue timing: {block[timing_at].strip()}"))
+            errors.append((start_line + timing_at + 1, _("bad cue timing: %(timing)s", timing=block[timing_at].strip())))
             continue
         start, end = _seconds(*match.groups()[:4]), _seconds(*match.groups()[4:])
         if end <= start:
-            errors.append((start_line + timing_at + 1, "a cue must end after it starts"))
+            errors.append((start_line + timing_at + 1, _("a cue must end after it starts")))
             continue
         body = "\n".join(block[timing_at + 1:]).strip()
         if not body:
-            errors.append((start_line + timing_at + 2, "a cue has no text"))
+            errors.append((start_line + timing_at + 2, _("a cue has no text")))
             continue
         cues.append(Cue(start, end, re.sub(r"<[^>]+>", "", body)))
     if not cues and not errors:
-        errors.append((1, "the captions have no cue"))
+        errors.append((1, _("the captions have no cue")))
     return cues, errors
 
 
@@ -131,29 +133,30 @@ def upload_dir() -> Path:
 def media_path(media: MediaFile) -> Path:
     """Where a stored file lives; the token is ours (random hex), never a name from outside."""
     if not re.fullmatch(r"[0-9a-f]{32}", media.token):
-        raise MediaError("bad media token")
+        raise MediaError(_("Bad media token."))
     return upload_dir() / media.token
 
 
 def check_media(data: bytes, kind: str) -> str:
     """Validate ``data`` as a ``kind`` file (type from content, size, captions syntax); its type."""
     if kind not in MEDIA_RULES:
-        raise MediaError(f"unknown media kind {kind}")
+        raise MediaError(_("Unknown media kind %(kind)s.", kind=kind))
     limit, types = MEDIA_RULES[kind]
     if len(data) > limit:
-        raise MediaError(f"the file is larger than {limit // 1024} KB")
+        raise MediaError(_("The file is larger than %(kb)s KB.", kb=limit // 1024))
     content_type = sniff(data)
     if content_type not in types:
-        raise MediaError("this file type is not accepted here (" + ", ".join(
-            EXTENSIONS[t].lstrip(".").upper() for t in types) + ")")
+        raise MediaError(_("This file type is not accepted here (%(types)s).", types=", ".join(
+            EXTENSIONS[t].lstrip(".").upper() for t in types)))
     if content_type == "text/vtt":
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise MediaError("the captions are not UTF-8 text") from exc
+            raise MediaError(_("The captions are not UTF-8 text.")) from exc
         _cues, problems = parse_webvtt(text)
         if problems:
-            raise MediaError("; ".join(f"line {line}: {msg}" for line, msg in problems[:5]))
+            raise MediaError("; ".join(_("line %(line)s: %(problem)s", line=line, problem=msg)
+                                       for line, msg in problems[:5]))
     return content_type
 
 
@@ -188,8 +191,28 @@ def store_upload(file_storage, kind: str) -> MediaFile:
     limit = MEDIA_RULES[kind][0]
     data = file_storage.stream.read(limit + 1)
     if not data:
-        raise MediaError("the file is empty")
+        raise MediaError(_("The file is empty."))
     return store_media(data, file_storage.filename or kind, kind)
+
+
+@lru_cache(maxsize=1024)
+def _png_size(token: str, path: str) -> tuple[int, int] | None:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(24)
+    except OSError:
+        return None
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def image_size(media: MediaFile) -> tuple[int, int] | None:
+    """(width, height) of a stored PNG read from its header (so the page reserves the picture's
+    real space); None for other types."""
+    if media.content_type != "image/png":
+        return None
+    return _png_size(media.token, str(media_path(media)))
 
 
 def read_media(media: MediaFile) -> bytes:

@@ -126,7 +126,7 @@ def resume_step(user_id: int | None, lesson: Lesson) -> int:
 def mark_done(user_id: int, lesson: Lesson, key: str, helper_id: int | None = None) -> bool:
     """Record that the learner did step ``key`` (or "video"); True when this completed the lesson."""
     if key not in lesson.required_keys:
-        raise LearningError("unknown step")
+        raise LearningError(_("This step is not part of the lesson."))
     now = utcnow()
     exists = db.session.scalar(select(StepProgress.id).where(
         StepProgress.user_id == user_id, StepProgress.lesson_id == lesson.id, StepProgress.step_key == key))

@@ -41,7 +41,7 @@ def issue_certificate(enrollment: TrainingEnrollment) -> Certificate:
     if existing is not None:
         return existing
     if enrollment.completed_at is None:
-        raise CertificateError("the training is not completed")
+        raise CertificateError(_("The training is not completed yet."))
     course = enrollment.assignment.course
     user = enrollment.user
     cert = Certificate(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.forms import TranslatedForm
 
-class AssignmentForm(FlaskForm):
+
+class AssignmentForm(TranslatedForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     course_id = SelectField(_l("Course"), coerce=int, validators=[DataRequired()])
     locality_code = SelectField(
@@ -44,5 +45,5 @@ class AssignmentForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(TranslatedForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=300)])

@@ -1,4 +1,5 @@
-"""Draw the mock-up screens of the lessons and render the two lesson videos (with narration and
+"""Draw the mock-up screens of the lessons (cropped to what they show, so a step's picture takes no
+more of the phone's screen than needed) and render the two lesson videos (with narration and
 Vietnamese captions). The output is committed; run this again only to change the pictures:
 
     .venv/bin/python courses/_tools/make_media.py            # images + videos
@@ -94,6 +95,9 @@ def draw_screen(path: Path, header: tuple[str, str], items: list[tuple]) -> None
                 d.rounded_rectangle([x, y, x + 44, y + 52], 6, outline="#767676", width=2)
                 d.text((x + 14, y + 12), digit, font=font(22, True), fill="#1a1a1a")
             y += 70
+    if not path.name.startswith("video-"):
+        # a lesson's picture is as tall as what it shows (a video's frames keep the phone's size)
+        img = img.crop((0, 0, W, min(H, y + 8)))
     path.parent.mkdir(parents=True, exist_ok=True)
     img.quantize(colors=24, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 

@@ -302,3 +302,18 @@ def test_a_person_opts_out_of_a_kind_of_message_and_chooses_a_channel(client, ap
     assert 'id="receive-contest_round_opened">' in page  # unchecked now
     assert 'id="receive-contest_results" checked>' in page
     assert client.post("/auth/messages", data={"channel": "fax"}).status_code == 400
+
+
+def test_registration_shows_every_error_at_once(client, app, tree):
+    """A wrong phone number and a missing place are both named on the first try (issue 18): the
+    phone error used to appear only once the place was chosen."""
+    response = client.post("/auth/register", data={"full_name": "Nguyễn Thị Mai", "login": "0912",
+                                                   "password": "ngan", "confirm": "ngan"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="login-error"' in html
+    assert "10 chữ số" in html
+    assert 'id="password-error"' in html
+    assert 'id="picker-error"' in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 0

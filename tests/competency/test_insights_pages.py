@@ -169,3 +169,26 @@ def test_placement_test_records_evidence(client, app, login, make_user):
             == 7
         )
         assert db.session.get(PersonLevel, user.id).level >= 3
+
+
+def test_profile_names_levels_sources_and_competences_in_words(client, app, login, make_user):
+    """Issue 18 item 2: "Cuộc thi" not "contest", "Trung cấp 3" not "3", "Chưa có cấp độ" not
+    "cấp 0", the competence's name not its code."""
+    user = make_user()
+    with app.app_context():
+        for n in range(6):
+            record_evidence(user.id, ["4.2"], "contest", f"q{n}", True)
+        record_evidence(user.id, ["2.3"], "lesson_check", "bai/buoc", True)
+        db.session.commit()
+    login(user)
+    html = client.get("/insights/me").get_data(as_text=True)
+    evidence = html[html.index('id="evidence"'):]
+    assert "Cuộc thi" in evidence
+    assert "Câu hỏi trong bài học" in evidence
+    assert ">contest<" not in evidence
+    assert ">lesson_check<" not in evidence
+    assert ">4.2 " not in evidence
+    assert "Bảo vệ dữ liệu cá nhân" in evidence
+    areas = html[html.index('id="area-levels"'):html.index("</table>", html.index('id="area-levels"'))]
+    assert "Chưa có cấp độ" in areas
+    assert "cấp 0" not in html

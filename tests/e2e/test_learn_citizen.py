@@ -67,6 +67,7 @@ def test_citizen_searches_learns_with_a_rehearsal_and_resumes(phone_page, loaded
     page.wait_for_url("**/step/5")
 
     # Log out and back in: the lesson continues at step 5.
+    page.locator(".site-menu > summary").click()  # the learner's menu is folded on lesson pages
     page.locator("form[action='/auth/logout'] button").click()
     _login(page, user.phone)
     page.goto("/learn/thu-tuc-cho-tre-moi-sinh/lien-thong-khai-sinh/")

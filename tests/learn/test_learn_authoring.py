@@ -97,10 +97,10 @@ def test_bad_check_or_rehearsal_definitions_are_refused_with_a_message(client, a
     response = client.post(f"/learn/author/step/{step_id}", data={
         "title": "Câu hỏi", "check_question": "Chọn gì?", "check_options": "Một", "check_answer": 3})
     assert response.status_code == 200
-    assert "at least two answers" in response.get_data(as_text=True)
+    assert "ít nhất hai đáp án" in response.get_data(as_text=True)
     response = client.post(f"/learn/author/step/{step_id}", data={"title": "Câu hỏi",
                                                                    "rehearsal": "fields: [{name: X}]"})
-    assert "rehearsal field 1" in response.get_data(as_text=True)
+    assert "ô luyện tập 1" in response.get_data(as_text=True)
     response = client.post(f"/learn/author/step/{step_id}", data={
         "title": "Câu hỏi", "check_question": "Chọn gì?", "check_options": "Một\nHai", "check_answer": 2})
     assert response.status_code == 302
@@ -113,10 +113,10 @@ def test_unknown_competence_codes_and_duplicate_slugs_are_refused(client, app, o
     response = client.post("/learn/author/new", data={
         "slug": "tai-khoan-dich-vu-cong", "title": "T", "audience": "all", "competences": "2.3",
         "status": "draft"})
-    assert "another course" in response.get_data(as_text=True)
+    assert "Một khóa học khác đã dùng tên ngắn này" in response.get_data(as_text=True)
     response = client.post("/learn/author/new", data={
         "slug": "khac", "title": "T", "audience": "all", "competences": "7.7", "status": "draft"})
-    assert "unknown competence codes: 7.7" in response.get_data(as_text=True)
+    assert "Mã năng lực không có trong khung: 7.7" in response.get_data(as_text=True)
 
 
 def test_only_organizers_author(client, make_user, login, tree):

@@ -76,7 +76,7 @@ def test_every_kind_of_problem_is_named_with_file_and_line(app, course_copy):
     assert "missing media file media/khong-co.png" in text
     assert "duplicate lesson slug 'tao-tai-khoan-dvc'" in text
     assert "must be a file beside the lesson: ../../etc/passwd" in text
-    assert "dang-nhap-vneid.vtt: line 7" in text  # the bad cue timing, inside the captions file
+    assert "dang-nhap-vneid.vtt: dòng 7" in text  # the bad cue timing, inside the captions file
 
 
 def test_load_upserts_by_slug_and_keeps_progress_of_steps_that_still_exist(app, course_copy, make_user):

@@ -95,4 +95,4 @@ def test_upload_through_the_authoring_form_refuses_a_disguised_file(
             "image": (io.BytesIO(b"MZ\x90\x00 not an image"), "anh.png")}
     response = client.post(f"/learn/author/step/{step_id}", data=data, content_type="multipart/form-data")
     assert response.status_code == 200
-    assert "not accepted" in response.get_data(as_text=True)
+    assert "không được nhận" in response.get_data(as_text=True)

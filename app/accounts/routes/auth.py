@@ -82,6 +82,15 @@ def register():
     picker = read_picker()
     if request.method == "POST" and not picker.drilling:
         valid = form.validate()
+        # Every error at once: the login's and password's rules are checked now, not only after
+        # the rest of the form (and the place) are right.
+        for field, check in ((form.login, accounts.parse_login), (form.password, accounts.check_password_rules)):
+            if not field.errors:
+                try:
+                    check(field.data)
+                except AccountError as exc:
+                    field.errors = [*field.errors, str(exc)]
+                    valid = False
         if picker.error or picker.selected is None:
             valid = False
         if valid:

@@ -12,7 +12,7 @@ from app.competency.framework import get_framework
 from app.core.extensions import db
 from app.learn import progress as learning
 from app.learn.forms import AssistedCitizenForm
-from app.learn.media import media_response, parse_webvtt, read_media
+from app.learn.media import image_size, media_response, parse_webvtt, read_media
 from app.learn.models import Course, Lesson, MediaFile
 from app.learn.routes import bp
 from app.localities.models import Locality
@@ -33,6 +33,12 @@ def load_assisted_session() -> None:
 @bp.app_context_processor
 def assist_banner() -> dict:
     return {"assist": getattr(g, "assist", None)}
+
+
+@bp.app_template_filter("image_size")
+def image_size_filter(media) -> tuple[int, int] | None:
+    """``{% set size = step.image|image_size %}``: the picture's width and height, or None."""
+    return image_size(media)
 
 
 def learner() -> tuple[int | None, int | None]:
