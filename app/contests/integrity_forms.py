@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.core.forms import TranslatedForm
 
-class ThresholdsForm(FlaskForm):
+
+class ThresholdsForm(TranslatedForm):
     seconds_per_question = IntegerField(
         _l("Implausibly fast: under this many seconds per question"), validators=[NumberRange(0, 600)]
     )
@@ -27,12 +28,12 @@ class ThresholdsForm(FlaskForm):
     submit = SubmitField(_l("Save the thresholds"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(TranslatedForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
     submit = SubmitField(_l("Confirm"))
 
 
-class AllowanceForm(FlaskForm):
+class AllowanceForm(TranslatedForm):
     extra_minutes = IntegerField(_l("Extra minutes"), default=0, validators=[Optional(), NumberRange(0, 60)])
     extra_attempts = IntegerField(_l("Extra attempts"), default=0, validators=[Optional(), NumberRange(0, 5)])
     reason = StringField(
