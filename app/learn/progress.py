@@ -4,7 +4,9 @@ Rules:
 
 - A step is done when the learner moves past it; a step with a check question is done only when
   the question is answered right; a rehearsal step only when its form is filled correctly.
-- A video lesson has one more required key, "video", done when the learner says they watched it.
+- A video lesson has one more required key, "video", done when the player reports that most of
+  the video (``WATCHED_SHARE``) was played, or when one of the lesson's check questions is
+  answered right — never by a button alone.
 - A lesson is complete when every required key is done; ``completed_at`` is set once and the
   lesson's competences get "lesson" evidence. Each check answer gives "lesson_check" evidence.
 - When a helper runs an assisted session, progress is the citizen's, recorded "assisted by" the
@@ -36,6 +38,7 @@ from app.localities.models import Locality
 from app.localities.service import subtree_clause
 
 HELPER_ROLES = ("helper",)
+WATCHED_SHARE = 0.8  # share of a lesson video that must have been played for it to count as watched
 
 
 class LearningError(ValueError):
@@ -152,6 +155,19 @@ def mark_done(user_id: int, lesson: Lesson, key: str, helper_id: int | None = No
     return False
 
 
+def record_viewing(user_id: int | None, lesson: Lesson, played: float | None, duration: float | None,
+                   helper_id: int | None = None) -> bool:
+    """The player reports seconds actually played (not skipped over) of ``duration``; the video
+    counts as watched when at least ``WATCHED_SHARE`` of it was played. True when it counted."""
+    if lesson.kind != "video" or played is None or duration is None or not 0 < duration < 86400:
+        return False
+    if not 0 <= played <= duration * 1.05 or played < WATCHED_SHARE * duration:
+        return False
+    if user_id is not None:
+        mark_done(user_id, lesson, "video", helper_id)
+    return True
+
+
 def lesson_ref(lesson: Lesson) -> str:
     return f"{lesson.course.slug}/{lesson.slug}"
 
@@ -165,6 +181,8 @@ def answer_check(user_id: int | None, lesson: Lesson, step: Step, choice: int | 
         codes = [str(c) for c in check.get("competences") or lesson.competences]
         record_evidence(user_id, codes, "lesson_check", f"{lesson_ref(lesson)}/{step.key}", correct)
         if correct:
+            if lesson.kind == "video":
+                mark_done(user_id, lesson, "video", helper_id)  # answering shows it was watched
             mark_done(user_id, lesson, step.key, helper_id)
     return correct
 

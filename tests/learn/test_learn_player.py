@@ -64,6 +64,19 @@ def test_rehearsal_gives_a_hint_per_mistake_then_counts_the_step_when_right(
         assert row.assisted_by_id is None
 
 
+def test_check_without_a_choice_asks_for_one_and_records_nothing(client, app, shipped, make_user, login):
+    """Issue 18: "Kiểm tra" with no option chosen said "Chưa đúng" and counted a wrong answer."""
+    login(make_user())
+    client.post("/lang", data={"lang": "vi"})
+    response = client.post(f"{LESSON}/step/5", data={})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Hãy chọn một đáp án" in html
+    assert "Chưa đúng" not in html
+    with app.app_context():
+        assert db.session.scalar(select(Evidence).where(Evidence.source == "lesson_check")) is None
+
+
 def test_check_question_must_be_answered_right_and_gives_evidence(client, app, shipped, make_user, login):
     user = make_user()
     login(user)
@@ -129,7 +142,34 @@ def test_video_lesson_has_native_player_captions_transcript_and_completes(
     assert "Tra cứu" in html
     user = make_user()
     login(user)
-    client.post("/learn/thu-tuc-cho-tre-moi-sinh/tra-cuu-ho-so/watched")
+    client.post("/learn/thu-tuc-cho-tre-moi-sinh/tra-cuu-ho-so/watched", data={"played": "25", "duration": "30"})
+    with app.app_context():
+        assert db.session.scalar(select(LessonProgress.completed_at).where(LessonProgress.user_id == user.id))
+
+
+def test_a_video_lesson_is_not_completed_by_a_button(client, app, shipped, make_user, login):
+    """Issue 18: "Tôi đã xem xong" completed a video lesson without watching it."""
+    user = make_user()
+    login(user)
+    video = "/learn/thu-tuc-cho-tre-moi-sinh/tra-cuu-ho-so/watched"
+    assert client.post(video).status_code == 302
+    assert client.post(video, data={"played": "5", "duration": "30"}).status_code == 302  # skipped through
+    assert client.post(video, data={"played": "500", "duration": "30"}).status_code == 302  # impossible
+    with app.app_context():
+        assert db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == user.id)) is None
+    client.post(video, data={"played": "24", "duration": "30"})  # 80 % played
+    with app.app_context():
+        assert db.session.scalar(select(LessonProgress.completed_at).where(LessonProgress.user_id == user.id))
+
+
+def test_answering_a_video_lessons_question_right_completes_it(client, app, shipped, make_user, login):
+    user = make_user()
+    login(user)
+    lesson = "/learn/tai-khoan-dich-vu-cong/dang-nhap-bang-vneid"
+    assert client.post(f"{lesson}/watched").location.endswith("/step/1")  # on to the question, not done
+    with app.app_context():
+        assert db.session.scalar(select(StepProgress).where(StepProgress.user_id == user.id)) is None
+    assert client.post(f"{lesson}/step/1", data={"choice": "1"}).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(LessonProgress.completed_at).where(LessonProgress.user_id == user.id))
 

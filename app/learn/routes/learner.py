@@ -120,19 +120,23 @@ def lesson(course_slug: str, lesson_slug: str):
         transcript = cues
     return render_template("learn/lesson.html", lesson=item, progress=progress, transcript=transcript,
                            resume=learning.resume_step(user_id, item),
-                           done=learning.done_keys(user_id, item),
+                           done=learning.done_keys(user_id, item), watched_share=learning.WATCHED_SHARE,
                            show_video=not g.low_data or request.args.get("show") == "video")
 
 
 @bp.post("/<course_slug>/<lesson_slug>/watched")
 def watched(course_slug: str, lesson_slug: str):
+    """The player's report of how much was played; then on to the lesson's question, if any."""
     item = _lesson_or_404(course_slug, lesson_slug)
     if item.kind != "video":
         abort(404)
     user_id, helper_id = learner()
-    if user_id is not None:
-        learning.mark_done(user_id, item, "video", helper_id)
-        db.session.commit()
+    counted = learning.record_viewing(user_id, item, request.form.get("played", type=float),
+                                      request.form.get("duration", type=float), helper_id)
+    db.session.commit()
+    if not counted and not item.steps:
+        flash(_("Watch most of the video first: the lesson is done when you have seen it."), "info")
+        return redirect(url_for("learn.lesson", course_slug=course_slug, lesson_slug=lesson_slug))
     if item.steps:
         return redirect(url_for("learn.step", course_slug=course_slug, lesson_slug=lesson_slug, number=1))
     return redirect(url_for("learn.lesson_done", course_slug=course_slug, lesson_slug=lesson_slug))
@@ -148,12 +152,15 @@ def step(course_slug: str, lesson_slug: str, number: int):
     user_id, helper_id = learner()
     mistakes: dict[str, str] = {}
     wrong_choice = None
+    no_choice = False
     if request.method == "POST":
         if current.rehearsal:
             values = {f["name"]: request.form.get("f_" + f["name"], "")[:200]
                       for f in current.rehearsal["fields"]}
             mistakes = learning.submit_rehearsal(user_id, item, current, values, helper_id)
             ok = not mistakes
+        elif current.check and not request.form.get("choice"):
+            ok, no_choice = False, True  # nothing chosen: ask for a choice, record no wrong answer
         elif current.check:
             choice = request.form.get("choice", type=int)
             ok = learning.answer_check(user_id, item, current, choice, helper_id)
@@ -170,9 +177,10 @@ def step(course_slug: str, lesson_slug: str, number: int):
                 return redirect(url_for("learn.step", course_slug=course_slug, lesson_slug=lesson_slug,
                                         number=number + 1))
             return redirect(url_for("learn.lesson_done", course_slug=course_slug, lesson_slug=lesson_slug))
-    status = 422 if mistakes or wrong_choice is not None else 200
+    status = 422 if mistakes or wrong_choice is not None or no_choice else 200
     return render_template("learn/step.html", lesson=item, step=current, number=number, total=len(item.steps),
-                           mistakes=mistakes, wrong_choice=wrong_choice, values=request.form,
+                           mistakes=mistakes, wrong_choice=wrong_choice, no_choice=no_choice,
+                           values=request.form,
                            done=learning.done_keys(user_id, item),
                            show_image=not g.low_data or request.args.get("show") == "image"), status
 
