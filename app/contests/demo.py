@@ -52,7 +52,7 @@ def fill_headcounts() -> None:
             Locality.population.is_not(None),
             Locality.depth == 3,
         )
-        .values(headcount=Locality.population / 3)
+        .values(headcount=Locality.population // 3)  # whole people, on every database
     )
     for depth in (2, 1, 0):
         for loc in db.session.scalars(
