@@ -34,6 +34,7 @@ from app.core.extensions import db
 from app.core.text import fold
 from app.core.types import utcnow
 from app.learn.models import AssistedSession, Course, Lesson, LessonProgress, Step, StepProgress
+from app.learn.search import rank_lessons
 from app.localities.models import Locality
 from app.localities.service import subtree_clause
 
@@ -63,13 +64,13 @@ def published_courses() -> list[Course]:
 
 def catalogue(query: str = "", audience: str = "", topic: str = "",
               courses: list[Course] | None = None) -> list[CatalogueEntry]:
-    """Published courses and lessons matching a search that ignores accents and case.
+    """Published courses and their lessons, filtered, and ranked when there is a search.
 
     ``audience`` "citizen"/"official" also shows courses for "all"; ``topic`` is a competence code
-    (a course matches when it or one of its lessons carries it). A course whose title or summary
-    matches shows all its lessons; otherwise only its matching lessons are shown.
+    (a course matches when it or one of its lessons carries it). A search (``app.learn.search``:
+    accents, typos, synonyms from the content) keeps the lessons that answer it, best first, and
+    orders the courses by their best lesson.
     """
-    term = fold(query)[:100]
     courses = published_courses() if courses is None else courses
     entries = []
     for course in courses:
@@ -79,12 +80,15 @@ def catalogue(query: str = "", audience: str = "", topic: str = "",
         if topic and topic not in course.competences \
                 and not any(topic in lesson.competences for lesson in lessons):
             continue
-        if term and term not in course.search_text:
-            lessons = [lesson for lesson in lessons if term in lesson.search_text]
-            if not lessons:
-                continue
         entries.append(CatalogueEntry(course, lessons))
-    return entries
+    if not fold(query):
+        return entries
+    hits = rank_lessons(query[:100], [lesson for entry in entries for lesson in entry.lessons])
+    ranked: dict[int, CatalogueEntry] = {}
+    for hit in hits:
+        course = hit.lesson.course
+        ranked.setdefault(course.id, CatalogueEntry(course, [])).lessons.append(hit.lesson)
+    return list(ranked.values())
 
 
 def find_lesson(course_slug: str, lesson_slug: str, include_drafts: bool = False) -> Lesson | None:
