@@ -251,6 +251,32 @@ def course_progress(user_id: int | None, courses: list[Course]) -> dict[int, tup
     return {cid: (done[cid], totals[cid]) for cid in totals}
 
 
+@dataclass
+class NextStep:
+    lesson: Lesson
+    number: int  # 1-based step to open (1 for a video lesson's page or a lesson not started)
+
+
+def next_step(user_id: int | None) -> NextStep | None:
+    """Where "continue learning" leads: the step to resume in the lesson touched last and not
+    finished; else the next published lesson of the course of the lesson finished last; else None."""
+    if user_id is None:
+        return None
+    recent = db.session.scalars(
+        select(LessonProgress).where(LessonProgress.user_id == user_id)
+        .order_by(LessonProgress.updated_at.desc(), LessonProgress.id.desc()).limit(20)).all()
+    for progress in recent:
+        if progress.completed_at is None and progress.lesson.is_public:
+            return NextStep(progress.lesson, resume_step(user_id, progress.lesson))
+    done = {p.lesson_id for p in recent if p.completed_at is not None}
+    for progress in recent:
+        following = [other for other in progress.lesson.course.lessons
+                     if other.position > progress.lesson.position and other.is_public and other.id not in done]
+        if following:
+            return NextStep(following[0], 1)
+    return None
+
+
 def my_learning(user_id: int) -> list[LessonProgress]:
     """The learner's lessons, most recently touched first."""
     return list(db.session.scalars(

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -53,6 +54,15 @@ def _lesson_or_404(course_slug: str, lesson_slug: str) -> Lesson:
     if lesson is None:
         abort(404)
     return lesson
+
+
+def continue_learning():
+    """The home page's "continue learning" card (nothing when there is nowhere to continue)."""
+    user_id, _helper = learner()
+    found = learning.next_step(user_id)
+    if found is None:
+        return None
+    return Markup(render_template("learn/_continue.html", next=found))
 
 
 # --- catalogue -------------------------------------------------------------------------------------
