@@ -28,7 +28,7 @@ from app.learn.models import AUDIENCES, LESSON_KINDS, STATUSES, Course, Lesson, 
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
-RESERVED_SLUGS = {"assist", "author", "media", "me", "search"}
+RESERVED_SLUGS = {"assist", "author", "media", "me", "offline", "search"}
 FIELD_TYPES = ("digits", "text", "select", "date", "phone")
 NARRATION_DIR = "media/narration"
 

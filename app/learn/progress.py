@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale
@@ -126,11 +126,13 @@ def resume_step(user_id: int | None, lesson: Lesson) -> int:
     return 1
 
 
-def mark_done(user_id: int, lesson: Lesson, key: str, helper_id: int | None = None) -> bool:
-    """Record that the learner did step ``key`` (or "video"); True when this completed the lesson."""
+def mark_done(user_id: int, lesson: Lesson, key: str, helper_id: int | None = None,
+              at: datetime | None = None) -> bool:
+    """Record that the learner did step ``key`` (or "video") now, or ``at`` (a step done offline);
+    True when this completed the lesson. A step already recorded keeps its first record."""
     if key not in lesson.required_keys:
         raise LearningError("unknown step")
-    now = utcnow()
+    now = at or utcnow()
     exists = db.session.scalar(select(StepProgress.id).where(
         StepProgress.user_id == user_id, StepProgress.lesson_id == lesson.id, StepProgress.step_key == key))
     if exists is None:
@@ -149,7 +151,7 @@ def mark_done(user_id: int, lesson: Lesson, key: str, helper_id: int | None = No
         except IntegrityError:  # created by a request racing this one: use that row
             progress = db.session.scalars(select(LessonProgress).where(
                 LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id)).one()
-    progress.updated_at = now
+    progress.updated_at = max(progress.updated_at, now) if progress.updated_at else now
     progress.last_step_key = key
     if progress.completed_at is None and done_keys(user_id, lesson) >= set(lesson.required_keys):
         progress.completed_at = now

@@ -1,9 +1,10 @@
 """Learning pages: catalogue, course, lesson (video or steps), step player, media, My learning, assist."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -11,6 +12,7 @@ from app.accounts.models import User
 from app.accounts.scope import in_scope, role_required, scope_filter
 from app.competency.framework import get_framework
 from app.core.extensions import db
+from app.learn import offline
 from app.learn import progress as learning
 from app.learn.forms import AssistedCitizenForm
 from app.learn.media import media_response, parse_webvtt, read_media
@@ -103,6 +105,44 @@ def media(token: str):
     if item is None:
         abort(404)
     return media_response(item)
+
+
+@bp.get("/<course_slug>/offline.json")
+@login_required
+def offline_package(course_slug: str):
+    """The course packed for learning without a network (pages, media, sizes, grading rules)."""
+    item = db.session.scalar(select(Course).where(Course.slug == course_slug[:80]))
+    if item is None or item.status != "published":
+        abort(404)
+    lessons = [lesson for lesson in item.lessons if lesson.status == "published"]
+    response = jsonify(offline.offline_package(item, lessons))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/offline/progress")
+@login_required
+def offline_token():
+    """A fresh CSRF token for sending the progress queued offline (cached pages may hold an old one)."""
+    response = jsonify({"csrf": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/offline/progress")
+@login_required
+def offline_progress():
+    """Steps completed offline, sent when the network returns: idempotent, the server's record wins."""
+    body = request.get_json(silent=True)
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        return jsonify({"error": _("Send a list of items.")}), 400
+    user_id, helper_id = learner()
+    if user_id is None:  # login_required: cannot happen, keeps the types honest
+        abort(401)
+    result = offline.record_offline_progress(user_id, items, helper_id)
+    db.session.commit()
+    return jsonify(result)
 
 
 @bp.get("/<course_slug>/")
