@@ -172,9 +172,10 @@
         write(QUEUE, read(QUEUE, []).filter(function (item) { return done.indexOf(item.key) < 0; }));
         document.documentElement.setAttribute("data-offline-sent", String(done.length));
       })
-      .catch(function () {})
+      .catch(function () { setTimeout(flush, 5000); })  // the network is often back in steps: retry
       .then(function () { sending = false; });
   }
   window.addEventListener("online", flush);
+  setInterval(flush, 60000);
   flush();
 })();

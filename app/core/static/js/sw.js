@@ -7,7 +7,10 @@ self.addEventListener("activate", function (event) { event.waitUntil(self.client
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
-  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) { return; }
+  var url = new URL(request.url);
+  // only reads of this site; the offline queue's own requests always go to the network
+  if (request.method !== "GET" || url.origin !== self.location.origin
+      || url.pathname.indexOf("/learn/offline/") === 0) { return; }
   event.respondWith(
     fetch(request).then(function (response) {
       // keep downloaded pages fresh when they are opened online
@@ -22,6 +25,7 @@ self.addEventListener("fetch", function (event) {
       return caches.match(request, {ignoreVary: true}).then(function (cached) {
         if (cached) { return cached; }
         if (request.headers.get("range")) { return caches.match(request.url); }
+        if (request.mode !== "navigate") { return Response.error(); }
         return new Response(
           "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>" +
           "<title>Công Dân Số</title><p style='font:1.1rem sans-serif;padding:1rem'>" +
