@@ -51,6 +51,13 @@ class Framework:
     def level_group(self, level: int) -> str:
         return next(lvl["group"] for lvl in self.levels if lvl["level"] == level)
 
+    def level_name(self, level: int, lang: str | None = None) -> str | None:
+        """The level's name in the file ("Cơ bản 2"), None for a level the file does not name."""
+        found = next((lvl for lvl in self.levels if lvl["level"] == level), None)
+        if found is None:
+            return None
+        return str(found.get(lang or _lang()) or found.get("vi") or level)
+
 
 class FrameworkError(ValueError):
     pass

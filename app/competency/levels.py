@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select
 
 from app.competency.evidence import record_evidence
-from app.competency.framework import Framework, _lang, get_framework
+from app.competency.framework import Framework, get_framework
 from app.competency.models import CompetenceLevel, Evidence, PersonLevel
 from app.core.extensions import db
 from app.core.types import utcnow
@@ -217,10 +217,7 @@ def level_words(level: int) -> str:
     """A level as a person reads it: "Cơ bản 2", or "Chưa bắt đầu" for 0 (from the framework file)."""
     if not level:
         return _("Not started yet")
-    found = next((lvl for lvl in get_framework().levels if lvl["level"] == level), None)
-    if found is None:
-        return str(level)
-    return str(found.get(_lang()) or found.get("vi") or level)
+    return get_framework().level_name(level) or str(level)
 
 
 def evidence_source_labels() -> dict[str, str]:
