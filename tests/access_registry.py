@@ -27,6 +27,8 @@ PUBLIC_ENDPOINTS: set[str] = {
     # learning: anyone reads lessons; progress is saved only for a logged-in learner
     "learn.catalogue", "learn.course", "learn.lesson", "learn.step", "learn.watched", "learn.lesson_done",
     "learn.media",
+    # the installable web app: manifest, service worker, icon
+    "main.manifest", "main.service_worker", "main.favicon",
     # contests: contest pages and public boards (masked names), the API's public reads and token login
     "contests.index", "contests.contest", "contests.round_page", "contests.board", "contests.overall",
     "contests.localities", "contests.units", "contests.results_page",
@@ -37,6 +39,8 @@ OWN_ARG_ENDPOINTS: set[str] = {"insights.radar", "training.export_reminders",
                                # lesson content is province-wide (no locality): organizers edit any course
                                "learn.author_course", "learn.author_lesson", "learn.author_add_step",
                                "learn.author_step", "learn.author_move_step", "learn.author_delete_step",
+                               # a published course packed for offline use (content is province-wide)
+                               "learn.offline_package",
                                # the import template is an example file, the same for everyone
                                "organize.bank_template",
                                # the audit export lists only the caller's contests and banks (its

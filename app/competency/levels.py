@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from app.competency.evidence import record_evidence
 from app.competency.framework import Framework, get_framework
@@ -208,8 +208,46 @@ def suggest_lessons(user_id: int, levels: dict[str, int], limit: int = SUGGESTIO
     ]
 
 
+PROFILE_SUGGESTIONS = 3  # the profile opens with this many suggested lessons
+EVIDENCE_PER_PAGE = 20
+
+
+def level_words(level: int) -> str:
+    """A level as a person reads it: "Cơ bản 2", "Chưa có cấp độ" for 0 (``Framework.level_name``)."""
+    return get_framework().level_name(int(level or 0))
+
+
+def evidence_summary(user_id: int) -> list[dict]:
+    """The person's evidence added up per competence, in framework order: times shown, times not
+    yet, the last time (one row per competence instead of one per answer)."""
+    framework = get_framework()
+    rows = db.session.execute(
+        select(Evidence.competence_code,
+               func.count().filter(Evidence.success.is_(True)),
+               func.count().filter(Evidence.success.is_(False)),
+               func.max(Evidence.occurred_at))
+        .where(Evidence.user_id == user_id).group_by(Evidence.competence_code)).all()
+    found = {code: (int(shown), int(missed), last) for code, shown, missed, last in rows}
+    return [{"code": code, "name": competence.name(), "shown": found[code][0], "not_yet": found[code][1],
+             "last": found[code][2]}
+            for code, competence in framework.competences.items() if code in found]
+
+
+def evidence_details(user_id: int, page: int = 1, per_page: int = EVIDENCE_PER_PAGE) -> tuple[list, int]:
+    """One page of the person's evidence, newest first, and the number of pages (at least 1)."""
+    total = db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.user_id == user_id)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    rows = db.session.scalars(
+        select(Evidence).where(Evidence.user_id == user_id)
+        .order_by(Evidence.occurred_at.desc(), Evidence.competence_code)
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return list(rows), pages
+
+
 def profile_page(user_id: int) -> dict:
-    """What the profile page shows: levels per area and competence, evidence, suggestions."""
+    """What the profile page shows: three suggested lessons, levels per area (in words) and
+    competence, and the evidence added up per competence (the details are paginated apart)."""
     framework = get_framework()
     profile = compute_profile(user_id)
     areas = [
@@ -217,25 +255,24 @@ def profile_page(user_id: int) -> dict:
             "code": a.code,
             "name": a.name(),
             "level": profile.areas[a.code],
+            "words": level_words(profile.areas[a.code]),
             "competences": [
-                {"code": c.code, "name": c.name(), "level": profile.competences[c.code]}
+                {"code": c.code, "name": c.name(), "level": profile.competences[c.code],
+                 "words": level_words(profile.competences[c.code])}
                 for c in a.competences
             ],
         }
         for a in framework.areas
     ]
-    evidence = db.session.scalars(
-        select(Evidence).where(Evidence.user_id == user_id).order_by(Evidence.occurred_at.desc()).limit(50)
-    ).all()
-    alt = "; ".join(f"{a['code']}. {a['name']}: {a['level']}" for a in areas)
+    alt = "; ".join(f"{a['code']}. {a['name']}: {a['level']} ({a['words']})" for a in areas)
     return {
         "profile": profile,
         "areas": areas,
-        "evidence": evidence,
+        "summary": evidence_summary(user_id),
         "competence_names": {code: c.name() for code, c in framework.competences.items()},
         "group": framework.level_group(profile.overall) if profile.overall else None,
         "groups": framework.groups,
-        "suggestions": suggest_lessons(user_id, profile.competences),
+        "suggestions": suggest_lessons(user_id, profile.competences, limit=PROFILE_SUGGESTIONS),
         "radar_alt": alt,
     }
 

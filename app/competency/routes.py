@@ -285,6 +285,17 @@ def me():
     return render_template("insights/me.html", **data)
 
 
+@bp.get("/me/evidence")
+@login_required
+def my_evidence():
+    """Every piece of the person's evidence, newest first, a page at a time."""
+    asked = request.args.get("page", 1, type=int) or 1
+    rows, pages = competency.evidence_details(current_user.id, asked)
+    names = {code: c.name() for code, c in get_framework().competences.items()}
+    return render_template("insights/evidence.html", rows=rows, page=min(max(asked, 1), pages), pages=pages,
+                           names=names)
+
+
 @bp.route("/me/radar.<fmt>")
 @login_required
 def radar(fmt: str):

@@ -1,12 +1,14 @@
 """Jinja filters and globals shared by every area."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.core import numbers
 from app.core.text import mask_name
@@ -61,7 +63,13 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["cell"] = table_cell
     app.jinja_env.globals["role_label"] = role_label
     app.extensions.setdefault("nav_links", [])
-    app.jinja_env.globals["nav_links"] = lambda: current_app.extensions["nav_links"]
+    app.jinja_env.globals["nav_links"] = lambda: [
+        (endpoint, label) for endpoint, label, roles in current_app.extensions["nav_links"]
+        if roles is None or (current_user.is_authenticated and current_user.has_role(*roles))
+    ]
+    app.extensions.setdefault("home_panels", [])
+    app.jinja_env.globals["home_panels"] = lambda: [
+        html for panel in current_app.extensions["home_panels"] if (html := panel())]
     app.extensions.setdefault("staff_links", [])
     app.jinja_env.globals["staff_links"] = lambda: [
         (endpoint, label) for endpoint, label, roles in current_app.extensions["staff_links"]
@@ -78,10 +86,18 @@ def register_template_helpers(app: Flask) -> None:
         }
 
 
-def add_nav_link(app: Flask, endpoint: str, label) -> None:
-    """Show a link to an area in the main menu (``label`` is a lazy translated string)."""
+def add_nav_link(app: Flask, endpoint: str, label, roles: tuple[str, ...] | None = None) -> None:
+    """Show a link to an area in the main menu (``label`` is a lazy translated string), to
+    everyone, or only to logged-in people holding one of ``roles`` (a kind such as "official"
+    or a granted role such as "helper")."""
     app.jinja_env.globals["role_label"] = role_label
-    app.extensions.setdefault("nav_links", []).append((endpoint, label))
+    app.extensions.setdefault("nav_links", []).append((endpoint, label, roles))
+
+
+def add_home_panel(app: Flask, panel: Callable[[], Markup | str | None]) -> None:
+    """Show what ``panel()`` renders (or nothing when it returns None) on the home page, e.g. the
+    learner's "continue learning" card."""
+    app.extensions.setdefault("home_panels", []).append(panel)
 
 
 def add_staff_link(app: Flask, endpoint: str, label, roles: tuple[str, ...]) -> None:

@@ -9,13 +9,16 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from app.core.cli import add_demo_seeder
     from app.core.messaging import register_kind
-    from app.core.templating import add_nav_link, add_staff_link
+    from app.core.templating import add_home_panel, add_nav_link, add_staff_link
     from app.learn.cli import content_cli, seed_demo_courses
     from app.learn.content import render_markdown
     from app.learn.routes import authoring, bp, learner  # noqa: F401  (views attach to bp)
+    from app.learn.routes.learner import continue_learning
 
     app.register_blueprint(bp, url_prefix="/learn")
     add_nav_link(app, "learn.catalogue", _l("Lessons"))
+    add_nav_link(app, "learn.assist", _l("Help citizens"), roles=("helper",))
+    add_home_panel(app, continue_learning)
     add_staff_link(app, "learn.assist", _l("Assisted learning"), ("helper",))
     add_staff_link(app, "learn.author_index", _l("Write lessons"), ("organizer",))
     add_demo_seeder(app, seed_demo_courses)

@@ -29,7 +29,7 @@ from app.learn.models import AUDIENCES, LESSON_KINDS, STATUSES, Course, Lesson, 
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
-RESERVED_SLUGS = {"assist", "author", "media", "me", "search"}
+RESERVED_SLUGS = {"assist", "author", "media", "me", "offline", "search"}
 FIELD_TYPES = ("digits", "text", "select", "date", "phone")
 NARRATION_DIR = "media/narration"
 
@@ -160,6 +160,7 @@ class LessonSpec:
     captions: Path | None = None
     poster: Path | None = None
     steps: list[StepSpec] = field(default_factory=list)
+    synonyms: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -229,6 +230,21 @@ class _Checker:
             if code not in known:
                 self.error(data.at(key), f"unknown competence code {code!r} (not in the framework file)")
         return codes
+
+    def wordings(self, data: LineDict, key: str, max_items: int = 40, max_len: int = 100) -> list[str]:
+        """A list of short texts (a lesson's ``synonyms``: how people ask for it)."""
+        value = data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.error(data.at(key), f"{key} must be a list of short texts")
+            return []
+        if len(value) > max_items:
+            self.error(data.at(key), f"{key} lists more than {max_items} wordings")
+        for text in value:
+            if len(text) > max_len:
+                self.error(data.at(key), f"{key}: {text[:30]!r}… is longer than {max_len} characters")
+        return [" ".join(v.split()) for v in value]
 
     def media(self, data: LineDict, key: str, kind: str, base: Path, required: bool = False) -> Path | None:
         value = data.get(key)
@@ -388,7 +404,7 @@ def check_lesson_file(path: Path, root: Path, errors: list[ContentError]) -> Les
                         competences=chk.codes(data, "competences", required=True),
                         order=chk.integer(data, "order", 0), status=chk.choice(data, "status", STATUSES,
                                                                                 "published"),
-                        body=body, path=path)
+                        body=body, path=path, synonyms=chk.wordings(data, "synonyms"))
     if kind == "video":
         lesson.video = chk.media(data, "video", "video", base, required=True)
         lesson.captions = chk.media(data, "captions", "captions", base, required=True)
@@ -528,7 +544,7 @@ def _load_course(spec: CourseSpec, result: LoadResult) -> None:
 def _apply_lesson(lesson: Lesson, spec: LessonSpec) -> None:
     lesson.title, lesson.kind, lesson.minutes = spec.title, spec.kind, spec.minutes
     lesson.competences, lesson.position, lesson.status = spec.competences, spec.order, spec.status
-    lesson.body = spec.body
+    lesson.body, lesson.synonyms = spec.body, spec.synonyms
     lesson.video, lesson.captions = _media(spec.video, "video"), _media(spec.captions, "captions")
     lesson.poster = _media(spec.poster, "image")
     lesson.search_text = fold(f"{spec.title} {spec.body[:500]}")
@@ -588,6 +604,8 @@ def export_course(course: Course, dest_root: Path) -> Path:
         front: dict[str, Any] = {"slug": lesson.slug, "title": lesson.title, "kind": lesson.kind,
                                  "minutes": lesson.minutes, "order": lesson.position,
                                  "status": lesson.status, "competences": list(lesson.competences or [])}
+        if lesson.synonyms:
+            front["synonyms"] = list(lesson.synonyms)
         if lesson.kind == "video":
             front.update(video=write_media(lesson.video), captions=write_media(lesson.captions),
                          poster=write_media(lesson.poster))
@@ -619,7 +637,7 @@ def course_snapshot(course: Course) -> dict:
         "lessons": [{
             "slug": lesson.slug, "title": lesson.title, "kind": lesson.kind, "minutes": lesson.minutes,
             "order": lesson.position, "status": lesson.status, "competences": list(lesson.competences or []),
-            "body": lesson.body, "video": sha(lesson.video), "captions": sha(lesson.captions),
+            "body": lesson.body, "synonyms": list(lesson.synonyms or []), "video": sha(lesson.video), "captions": sha(lesson.captions),
             "poster": sha(lesson.poster),
             "steps": [{"key": s.key, "title": s.title, "body": s.body, "tip": s.tip, "warning": s.warning,
                        "image": sha(s.image), "image_alt": s.image_alt, "audio": sha(s.audio),

@@ -125,6 +125,9 @@ class Lesson(Model):
     captions_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id"))
     poster_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id"))
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Everyday wordings people search with ("lam giay khai sinh"), kept with the content
+    # (``synonyms:`` in the lesson's front matter) and matched by app.learn.search.
+    synonyms: Mapped[list] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="lessons")

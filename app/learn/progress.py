@@ -4,7 +4,9 @@ Rules:
 
 - A step is done when the learner moves past it; a step with a check question is done only when
   the question is answered right; a rehearsal step only when its form is filled correctly.
-- A video lesson has one more required key, "video", done when the learner says they watched it.
+- A video lesson has one more required key, "video", done when the player reports that most of
+  the video (``WATCHED_SHARE``) was played, or when one of the lesson's check questions is
+  answered right — never by a button alone.
 - A lesson is complete when every required key is done; ``completed_at`` is set once and the
   lesson's competences get "lesson" evidence. Each check answer gives "lesson_check" evidence.
 - When a helper runs an assisted session, progress is the citizen's, recorded "assisted by" the
@@ -18,7 +20,7 @@ import random
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale
@@ -36,10 +38,12 @@ from app.core.extensions import db
 from app.core.text import fold
 from app.core.types import utcnow
 from app.learn.models import AssistedSession, Course, Lesson, LessonProgress, Step, StepProgress
+from app.learn.search import rank_lessons
 from app.localities.models import Locality
 from app.localities.service import subtree_clause
 
 HELPER_ROLES = ("helper",)
+WATCHED_SHARE = 0.8  # share of a lesson video that must have been played for it to count as watched
 
 
 class LearningError(ValueError):
@@ -64,13 +68,13 @@ def published_courses() -> list[Course]:
 
 def catalogue(query: str = "", audience: str = "", topic: str = "",
               courses: list[Course] | None = None) -> list[CatalogueEntry]:
-    """Published courses and lessons matching a search that ignores accents and case.
+    """Published courses and their lessons, filtered, and ranked when there is a search.
 
     ``audience`` "citizen"/"official" also shows courses for "all"; ``topic`` is a competence code
-    (a course matches when it or one of its lessons carries it). A course whose title or summary
-    matches shows all its lessons; otherwise only its matching lessons are shown.
+    (a course matches when it or one of its lessons carries it). A search (``app.learn.search``:
+    accents, typos, synonyms from the content) keeps the lessons that answer it, best first, and
+    orders the courses by their best lesson.
     """
-    term = fold(query)[:100]
     courses = published_courses() if courses is None else courses
     entries = []
     for course in courses:
@@ -80,12 +84,15 @@ def catalogue(query: str = "", audience: str = "", topic: str = "",
         if topic and topic not in course.competences \
                 and not any(topic in lesson.competences for lesson in lessons):
             continue
-        if term and term not in course.search_text:
-            lessons = [lesson for lesson in lessons if term in lesson.search_text]
-            if not lessons:
-                continue
         entries.append(CatalogueEntry(course, lessons))
-    return entries
+    if not fold(query):
+        return entries
+    hits = rank_lessons(query[:100], [lesson for entry in entries for lesson in entry.lessons])
+    ranked: dict[int, CatalogueEntry] = {}
+    for hit in hits:
+        course = hit.lesson.course
+        ranked.setdefault(course.id, CatalogueEntry(course, [])).lessons.append(hit.lesson)
+    return list(ranked.values())
 
 
 def find_lesson(course_slug: str, lesson_slug: str, include_drafts: bool = False) -> Lesson | None:
@@ -123,11 +130,13 @@ def resume_step(user_id: int | None, lesson: Lesson) -> int:
     return 1
 
 
-def mark_done(user_id: int, lesson: Lesson, key: str, helper_id: int | None = None) -> bool:
-    """Record that the learner did step ``key`` (or "video"); True when this completed the lesson."""
+def mark_done(user_id: int, lesson: Lesson, key: str, helper_id: int | None = None,
+              at: datetime | None = None) -> bool:
+    """Record that the learner did step ``key`` (or "video") now, or ``at`` (a step done offline);
+    True when this completed the lesson. A step already recorded keeps its first record."""
     if key not in lesson.required_keys:
         raise LearningError(_("This step is not part of the lesson."))
-    now = utcnow()
+    now = at or utcnow()
     exists = db.session.scalar(select(StepProgress.id).where(
         StepProgress.user_id == user_id, StepProgress.lesson_id == lesson.id, StepProgress.step_key == key))
     if exists is None:
@@ -146,7 +155,7 @@ def mark_done(user_id: int, lesson: Lesson, key: str, helper_id: int | None = No
         except IntegrityError:  # created by a request racing this one: use that row
             progress = db.session.scalars(select(LessonProgress).where(
                 LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id)).one()
-    progress.updated_at = now
+    progress.updated_at = max(progress.updated_at, now) if progress.updated_at else now
     progress.last_step_key = key
     if progress.completed_at is None and done_keys(user_id, lesson) >= set(lesson.required_keys):
         progress.completed_at = now
@@ -154,6 +163,19 @@ def mark_done(user_id: int, lesson: Lesson, key: str, helper_id: int | None = No
         record_evidence(user_id, list(lesson.competences), "lesson", lesson_ref(lesson), True, at=now)
         return True
     return False
+
+
+def record_viewing(user_id: int | None, lesson: Lesson, played: float | None, duration: float | None,
+                   helper_id: int | None = None) -> bool:
+    """The player reports seconds actually played (not skipped over) of ``duration``; the video
+    counts as watched when at least ``WATCHED_SHARE`` of it was played. True when it counted."""
+    if lesson.kind != "video" or played is None or duration is None or not 0 < duration < 86400:
+        return False
+    if not 0 <= played <= duration * 1.05 or played < WATCHED_SHARE * duration:
+        return False
+    if user_id is not None:
+        mark_done(user_id, lesson, "video", helper_id)
+    return True
 
 
 def lesson_ref(lesson: Lesson) -> str:
@@ -210,6 +232,8 @@ def answer_check(user_id: int | None, lesson: Lesson, step: Step, choice: int | 
         codes = [str(c) for c in check.get("competences") or lesson.competences]
         record_evidence(user_id, codes, "lesson_check", f"{lesson_ref(lesson)}/{step.key}", correct)
         if correct:
+            if lesson.kind == "video":
+                mark_done(user_id, lesson, "video", helper_id)  # answering shows it was watched
             mark_done(user_id, lesson, step.key, helper_id)
     return correct
 
@@ -272,6 +296,32 @@ def course_progress(user_id: int | None, courses: list[Course]) -> dict[int, tup
             .group_by(Lesson.course_id)).tuples().all()
         done.update(dict(rows))
     return {cid: (done[cid], totals[cid]) for cid in totals}
+
+
+@dataclass
+class NextStep:
+    lesson: Lesson
+    number: int  # 1-based step to open (1 for a video lesson's page or a lesson not started)
+
+
+def next_step(user_id: int | None) -> NextStep | None:
+    """Where "continue learning" leads: the step to resume in the lesson touched last and not
+    finished; else the next published lesson of the course of the lesson finished last; else None."""
+    if user_id is None:
+        return None
+    recent = db.session.scalars(
+        select(LessonProgress).where(LessonProgress.user_id == user_id)
+        .order_by(LessonProgress.updated_at.desc(), LessonProgress.id.desc()).limit(20)).all()
+    for progress in recent:
+        if progress.completed_at is None and progress.lesson.is_public:
+            return NextStep(progress.lesson, resume_step(user_id, progress.lesson))
+    done = {p.lesson_id for p in recent if p.completed_at is not None}
+    for progress in recent:
+        following = [other for other in progress.lesson.course.lessons
+                     if other.position > progress.lesson.position and other.is_public and other.id not in done]
+        if following:
+            return NextStep(following[0], 1)
+    return None
 
 
 def my_learning(user_id: int) -> list[LessonProgress]:

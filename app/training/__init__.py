@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("VERIFY_RATE_LIMIT", "30 per minute")
     app.register_blueprint(pages.bp, url_prefix="/training")
     app.register_blueprint(verify.verify_bp)
-    add_nav_link(app, "training.mine", _l("My training"))
+    add_nav_link(app, "training.mine", _l("My training"), roles=("official",))  # not for citizens
     add_staff_link(app, "training.assignments", _l("Required training"), ("organizer", "manager"))
     add_staff_link(app, "training.reminders", _l("Training reminders"), ("organizer", "manager"))
     register_kind(app, "training_due", _l("Required training due within 7 days"))

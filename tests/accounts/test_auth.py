@@ -234,6 +234,29 @@ def test_login_is_throttled_per_account(rate_limited_app):
                        environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code == 400
 
 
+def test_successful_logins_never_lock_the_account(rate_limited_app):
+    """Issue 18: ten logins in 15 minutes, successful ones included, locked the account for the day."""
+    limited = rate_limited_app(LOGIN_LIMIT_PER_ACCOUNT="10 per 15 minutes", LOGIN_LIMIT_PER_IP="30 per minute")
+    with limited.app_context():
+        user = User(phone="0987654321", full_name="A")
+        user.set_password("secret-pass-1")
+        db.session.add(user)
+        db.session.commit()
+    statuses = []
+    for _ in range(12):
+        client = limited.test_client()
+        statuses.append(client.post("/auth/login", data={"login": "0987654321",
+                                                         "password": "secret-pass-1"}).status_code)
+    assert statuses == [302] * 12
+    # failures still count: after ten wrong passwords the account is locked, even for the right one
+    client = limited.test_client()
+    wrong = [client.post("/auth/login", data={"login": "0987654321", "password": "wrong-pass"}).status_code
+             for _ in range(11)]
+    assert wrong == [400] * 10 + [429]
+    assert client.post("/auth/login", data={"login": "0987654321",
+                                            "password": "secret-pass-1"}).status_code == 429
+
+
 def test_login_is_throttled_per_ip(rate_limited_app):
     limited = rate_limited_app(LOGIN_LIMIT_PER_ACCOUNT="100 per minute", LOGIN_LIMIT_PER_IP="4 per minute")
     client = limited.test_client()

@@ -182,7 +182,8 @@ def test_profile_names_levels_sources_and_competences_in_words(client, app, logi
         db.session.commit()
     login(user)
     html = client.get("/insights/me").get_data(as_text=True)
-    evidence = html[html.index('id="evidence"'):]
+    evidence = client.get("/insights/me/evidence").get_data(as_text=True)
+    evidence = evidence[evidence.index('id="evidence"'):]
     assert "Cuộc thi" in evidence
     assert "Câu hỏi trong bài học" in evidence
     assert ">contest<" not in evidence
@@ -192,3 +193,35 @@ def test_profile_names_levels_sources_and_competences_in_words(client, app, logi
     areas = html[html.index('id="area-levels"'):html.index("</table>", html.index('id="area-levels"'))]
     assert "Chưa có cấp độ" in areas
     assert "cấp 0" not in html
+
+
+def test_the_profile_reads_as_words_suggests_three_lessons_first_and_sums_up_evidence(client, app, login, make_user):
+    """Issue 18: the profile was a 6,600 px page listing every contest answer."""
+    user = make_user()
+    with app.app_context():
+        from app.learn.models import Course, Lesson
+
+        db.session.add(Course(slug="nhieu-bai", title="Nhiều bài", lessons=[
+            Lesson(slug=f"bai-{n}", title=f"Bài số {n}", position=n, competences=["2.6"]) for n in range(5)]))
+        for n in range(45):
+            record_evidence(user.id, ["4.2"], "contest", f"cau-{n}", n % 3 != 0)
+        db.session.commit()
+    login(user)
+    client.post("/lang", data={"lang": "vi"})
+    html = client.get("/insights/me").get_data(as_text=True)
+    suggestions = html[html.index('id="suggestions"'):html.index("</ol>", html.index('id="suggestions"'))]
+    assert suggestions.count("<li>") == 3
+    assert html.index('id="suggestions"') < html.index('id="radar"') < html.index('id="area-levels"')
+    assert "Chưa có cấp độ" in html  # level 0 in words, not "0" or "cấp 0"
+    summary = html[html.index('id="evidence-summary"'):]
+    assert summary.count("<tr>") == 2  # a header and one row for competence 4.2, not 45 answers
+    assert '<td class="num">30</td><td class="num">15</td>' in summary
+    assert "cau-" not in html
+    first = client.get("/insights/me/evidence").get_data(as_text=True)
+    assert "Trang 1 / 3" in first
+    assert first.count("<td>Cuộc thi</td>") == 20
+    assert 'id="next-page"' in first
+    assert 'id="prev-page"' not in first
+    last = client.get("/insights/me/evidence?page=9").get_data(as_text=True)  # past the end: the last page
+    assert "Trang 3 / 3" in last
+    assert last.count("Câu trả lời trong cuộc thi") == 5

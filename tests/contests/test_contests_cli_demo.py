@@ -149,3 +149,25 @@ def test_the_demo_contest_fills_every_board(app, runner, client):
         assert isinstance(row["headcount"], int)
     # Running it again changes nothing.
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+
+
+def test_demo_headcounts_are_whole_people(ctx):
+    """Issue 18: the locality board showed a headcount of "652.6666666666666" (population / 3 as REAL)."""
+    from sqlalchemy import select
+
+    from app.contests.demo import fill_headcounts
+    from app.localities.models import Locality
+
+    path = "/"
+    for depth, code in enumerate(("90", "901", "90101", "9010101")):
+        path += code + "/"
+        db.session.add(Locality(code=code, name=f"Nơi {code}", type="Ấp", path=path, depth=depth,
+                                is_demo=True, population=1958 if depth == 3 else None,
+                                parent_id=db.session.scalar(select(Locality.id).where(Locality.depth == depth - 1))))
+        db.session.flush()
+    fill_headcounts()
+    db.session.commit()
+    db.session.expire_all()
+    raw = db.session.execute(select(Locality.code, Locality.headcount).order_by(Locality.depth)).all()
+    assert [(code, count) for code, count in raw] == [("90", 652), ("901", 652), ("90101", 652), ("9010101", 652)]
+    assert all(type(count) is int for _code, count in raw)

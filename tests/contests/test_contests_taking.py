@@ -51,6 +51,22 @@ def _key_texts(app):
         ]
 
 
+def test_registering_while_a_round_is_open_lands_on_its_start_button(app, client, world, login, make_user):
+    """Issue 18: after registering, the participant had to find the round and its button."""
+    with time_machine.travel(NOW, tick=False):
+        user = make_user(full_name="Lê Thị Bình", locality="9010101")
+        login(user)
+        with app.app_context():
+            from app.localities.service import get_by_code
+
+            village = get_by_code("9010101").id
+        response = client.post("/contests/cuoc-thi/register", data={
+            "full_name": "Lê Thị Bình", "birth_year": "1990", "grp": "citizen", "loc": [str(village)]})
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("/contests/cuoc-thi/rounds/1#start-attempt")
+        assert 'id="start-attempt"' in client.get("/contests/cuoc-thi/rounds/1").get_data(as_text=True)
+
+
 def test_a_citizen_registers_starts_resumes_saves_and_submits_once(app, client, world, login, make_user):
     with time_machine.travel(NOW, tick=False):
         user = _register_http(client, login, make_user)

@@ -53,8 +53,8 @@ def test_a_citizen_takes_a_round_on_a_phone_and_finds_rank_and_commune(app, phon
     page.wait_for_url(re.compile(r"/contests/cuoc-thi$"))
     page.click("#register-link")
     page.click("#register-submit")
-    page.wait_for_selector('[data-testid="registered"]')
-    page.click('[data-testid="round-1"]')
+    # registering lands on the open round's start button
+    page.wait_for_url(re.compile(r"/contests/cuoc-thi/rounds/1#start-attempt$"))
     page.click("#start-attempt")
     page.wait_for_selector("#attempt-form")
     assert page.locator("#countdown").inner_text().strip().startswith("(")

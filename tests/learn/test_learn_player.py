@@ -1,6 +1,7 @@
 """Catalogue, step player, rehearsal, checks, progress, resume, low-data mode, page weight."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -37,7 +38,11 @@ def test_anyone_reads_a_lesson_step_by_step_without_javascript(client, shipped):
     html = client.get(f"{LESSON}/step/1").get_data(as_text=True)
     assert "1 / 6" in html or "1 of 6" in html or "Bước 1" in html
     assert 'id="next"' in html
-    assert "<script" not in html
+    # the step is a plain form; the only scripts are the app's own offline helpers (service worker
+    # registration, offline grading), loaded deferred from /static: nothing inline, nothing needed
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts == ['<script src="/static/js/pwa.js" defer>', '<script src="/static/js/learn-offline.js" defer>']
+    assert "<script>" not in html
     response = client.post(f"{LESSON}/step/1")
     assert response.status_code == 302
     assert response.location.endswith(f"{LESSON}/step/2")
@@ -63,6 +68,19 @@ def test_rehearsal_gives_a_hint_per_mistake_then_counts_the_step_when_right(
         row = db.session.scalar(select(StepProgress).where(StepProgress.step_key == "tap-dien-form"))
         assert row.user_id == user.id
         assert row.assisted_by_id is None
+
+
+def test_check_without_a_choice_asks_for_one_and_records_nothing(client, app, shipped, make_user, login):
+    """Issue 18: "Kiểm tra" with no option chosen said "Chưa đúng" and counted a wrong answer."""
+    login(make_user())
+    client.post("/lang", data={"lang": "vi"})
+    response = client.post(f"{LESSON}/step/5", data={})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Hãy chọn một đáp án" in html
+    assert "Chưa đúng" not in html
+    with app.app_context():
+        assert db.session.scalar(select(Evidence).where(Evidence.source == "lesson_check")) is None
 
 
 def test_check_question_must_be_answered_right_and_gives_evidence(client, app, shipped, make_user, login):
@@ -132,7 +150,34 @@ def test_video_lesson_has_native_player_captions_transcript_and_completes(
     assert "Tra cứu" in html
     user = make_user()
     login(user)
-    client.post("/learn/thu-tuc-cho-tre-moi-sinh/tra-cuu-ho-so/watched")
+    client.post("/learn/thu-tuc-cho-tre-moi-sinh/tra-cuu-ho-so/watched", data={"played": "25", "duration": "30"})
+    with app.app_context():
+        assert db.session.scalar(select(LessonProgress.completed_at).where(LessonProgress.user_id == user.id))
+
+
+def test_a_video_lesson_is_not_completed_by_a_button(client, app, shipped, make_user, login):
+    """Issue 18: "Tôi đã xem xong" completed a video lesson without watching it."""
+    user = make_user()
+    login(user)
+    video = "/learn/thu-tuc-cho-tre-moi-sinh/tra-cuu-ho-so/watched"
+    assert client.post(video).status_code == 302
+    assert client.post(video, data={"played": "5", "duration": "30"}).status_code == 302  # skipped through
+    assert client.post(video, data={"played": "500", "duration": "30"}).status_code == 302  # impossible
+    with app.app_context():
+        assert db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == user.id)) is None
+    client.post(video, data={"played": "24", "duration": "30"})  # 80 % played
+    with app.app_context():
+        assert db.session.scalar(select(LessonProgress.completed_at).where(LessonProgress.user_id == user.id))
+
+
+def test_answering_a_video_lessons_question_right_completes_it(client, app, shipped, make_user, login):
+    user = make_user()
+    login(user)
+    lesson = "/learn/tai-khoan-dich-vu-cong/dang-nhap-bang-vneid"
+    assert client.post(f"{lesson}/watched").location.endswith("/step/1")  # on to the question, not done
+    with app.app_context():
+        assert db.session.scalar(select(StepProgress).where(StepProgress.user_id == user.id)) is None
+    assert client.post(f"{lesson}/step/1", data={"choice": "1"}).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(LessonProgress.completed_at).where(LessonProgress.user_id == user.id))
 

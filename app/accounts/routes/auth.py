@@ -42,10 +42,17 @@ def _login_key() -> str:
         return "login:" + raw.strip().lower()[:254]
 
 
+def _failed_login(response) -> bool:
+    """Only refused logins count towards the login limits: a person who logs in and out ten
+    times a day (a helper's shared phone, a class) is never locked out by their own successes."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"],
+               deduct_when=_failed_login)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_key,
-               methods=["POST"])
+               methods=["POST"], deduct_when=_failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

@@ -113,6 +113,12 @@ def register(slug: str):
         else:
             db.session.commit()
             flash(_("You are registered. Good luck!"), "success")
+            # straight to the start button of the round that is open now, if there is one
+            now = utcnow()
+            open_round = next((r for r in contest.rounds if r.is_open(now)), None)
+            if open_round is not None:
+                return redirect(url_for(".round_page", slug=slug, number=open_round.number,
+                                        _anchor="start-attempt"))
             return redirect(url_for(".contest", slug=slug))
     status = 400 if request.method == "POST" and not picker.drilling else 200
     return render_template(

@@ -1,15 +1,18 @@
 """Learning pages: catalogue, course, lesson (video or steps), step player, media, My learning, assist."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.scope import in_scope, role_required, scope_filter
 from app.competency.framework import get_framework
 from app.core.extensions import db
+from app.learn import offline
 from app.learn import progress as learning
 from app.learn.forms import AssistedCitizenForm
 from app.learn.media import image_size, media_response, parse_webvtt, read_media
@@ -61,6 +64,15 @@ def _lesson_or_404(course_slug: str, lesson_slug: str) -> Lesson:
     return lesson
 
 
+def continue_learning():
+    """The home page's "continue learning" card (nothing when there is nowhere to continue)."""
+    user_id, _helper = learner()
+    found = learning.next_step(user_id)
+    if found is None:
+        return None
+    return Markup(render_template("learn/_continue.html", next=found))
+
+
 # --- catalogue -------------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -101,6 +113,44 @@ def media(token: str):
     return media_response(item)
 
 
+@bp.get("/<course_slug>/offline.json")
+@login_required
+def offline_package(course_slug: str):
+    """The course packed for learning without a network (pages, media, sizes, grading rules)."""
+    item = db.session.scalar(select(Course).where(Course.slug == course_slug[:80]))
+    if item is None or item.status != "published":
+        abort(404)
+    lessons = [lesson for lesson in item.lessons if lesson.status == "published"]
+    response = jsonify(offline.offline_package(item, lessons))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/offline/progress")
+@login_required
+def offline_token():
+    """A fresh CSRF token for sending the progress queued offline (cached pages may hold an old one)."""
+    response = jsonify({"csrf": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/offline/progress")
+@login_required
+def offline_progress():
+    """Steps completed offline, sent when the network returns: idempotent, the server's record wins."""
+    body = request.get_json(silent=True)
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        return jsonify({"error": _("Send a list of items.")}), 400
+    user_id, helper_id = learner()
+    if user_id is None:  # login_required: cannot happen, keeps the types honest
+        abort(401)
+    result = offline.record_offline_progress(user_id, items, helper_id)
+    db.session.commit()
+    return jsonify(result)
+
+
 @bp.get("/<course_slug>/")
 def course(course_slug: str):
     item = db.session.scalar(select(Course).where(Course.slug == course_slug[:80]))
@@ -126,19 +176,23 @@ def lesson(course_slug: str, lesson_slug: str):
         transcript = cues
     return render_template("learn/lesson.html", lesson=item, progress=progress, transcript=transcript,
                            resume=learning.resume_step(user_id, item),
-                           done=learning.done_keys(user_id, item),
+                           done=learning.done_keys(user_id, item), watched_share=learning.WATCHED_SHARE,
                            show_video=not g.low_data or request.args.get("show") == "video")
 
 
 @bp.post("/<course_slug>/<lesson_slug>/watched")
 def watched(course_slug: str, lesson_slug: str):
+    """The player's report of how much was played; then on to the lesson's question, if any."""
     item = _lesson_or_404(course_slug, lesson_slug)
     if item.kind != "video":
         abort(404)
     user_id, helper_id = learner()
-    if user_id is not None:
-        learning.mark_done(user_id, item, "video", helper_id)
-        db.session.commit()
+    counted = learning.record_viewing(user_id, item, request.form.get("played", type=float),
+                                      request.form.get("duration", type=float), helper_id)
+    db.session.commit()
+    if not counted and not item.steps:
+        flash(_("Watch most of the video first: the lesson is done when you have seen it."), "info")
+        return redirect(url_for("learn.lesson", course_slug=course_slug, lesson_slug=lesson_slug))
     if item.steps:
         return redirect(url_for("learn.step", course_slug=course_slug, lesson_slug=lesson_slug, number=1))
     return redirect(url_for("learn.lesson_done", course_slug=course_slug, lesson_slug=lesson_slug))
@@ -155,12 +209,16 @@ def step(course_slug: str, lesson_slug: str, number: int):
     mistakes: dict[str, str] = {}
     wrong_choice = None
     layout = learning.new_check_layout()
+    no_choice = False
     if request.method == "POST":
         if current.rehearsal:
             values = {f["name"]: request.form.get("f_" + f["name"], "")[:200]
                       for f in current.rehearsal["fields"]}
             mistakes = learning.submit_rehearsal(user_id, item, current, values, helper_id)
             ok = not mistakes
+        elif current.check and not request.form.get("choice"):
+            ok, no_choice = False, True  # nothing chosen: ask for a choice, record no wrong answer
+            layout = (request.form.get("layout") or "")[:32] or layout  # the same order again
         elif current.check:
             layout = (request.form.get("layout") or "")[:32] or learning.new_check_layout()
             sent = (request.form.get("choice") or "")[:16]
@@ -179,11 +237,11 @@ def step(course_slug: str, lesson_slug: str, number: int):
                 return redirect(url_for("learn.step", course_slug=course_slug, lesson_slug=lesson_slug,
                                         number=number + 1))
             return redirect(url_for("learn.lesson_done", course_slug=course_slug, lesson_slug=lesson_slug))
-    status = 422 if mistakes or wrong_choice is not None else 200
+    status = 422 if mistakes or wrong_choice is not None or no_choice else 200
     options = learning.check_options(current, layout) if current.check else []
     return render_template("learn/step.html", lesson=item, step=current, number=number, total=len(item.steps),
-                           mistakes=mistakes, wrong_choice=wrong_choice, values=request.form,
-                           layout=layout, check_options=options,
+                           mistakes=mistakes, wrong_choice=wrong_choice, no_choice=no_choice,
+                           values=request.form, layout=layout, check_options=options,
                            done=learning.done_keys(user_id, item),
                            show_image=not g.low_data or request.args.get("show") == "image"), status
 

@@ -11,3 +11,28 @@ document.querySelectorAll("[data-speed-for]").forEach(function (bar) {
     }
   });
 });
+
+// "Watched" is reported by the player: seconds actually played (skipping ahead does not count).
+// When most of the video has been played the report is sent and the Continue button appears.
+(function () {
+  var form = document.getElementById("watched-form");
+  var video = form && document.getElementById(form.getAttribute("data-video"));
+  if (!form || !video) { return; }
+  var share = parseFloat(form.getAttribute("data-share")) || 0.8;
+  var sent = false;
+  function played() {
+    var total = 0;
+    for (var i = 0; i < video.played.length; i++) { total += video.played.end(i) - video.played.start(i); }
+    return total;
+  }
+  video.addEventListener("timeupdate", function () {
+    if (sent || !video.duration || !isFinite(video.duration)) { return; }
+    form.elements.played.value = played().toFixed(1);
+    form.elements.duration.value = video.duration.toFixed(1);
+    if (played() >= share * video.duration) {
+      sent = true;
+      form.hidden = false;
+      fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin"});
+    }
+  });
+})();
