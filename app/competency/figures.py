@@ -51,7 +51,7 @@ def unit_figures(locality: Locality, on: date | None) -> UnitFigures | None:
         if shown is None:
             return None
         path, name, kind = shown.path, shown.name, shown.type
-    elif on is not None and not locality.is_active_on(on):
+    elif on is not None and locality.dissolved_on is not None and on >= locality.dissolved_on:  # closed by then
         return None
     totals = reports.unit_totals(path, view)
     children = reports.child_totals(locality.id, view, on)
