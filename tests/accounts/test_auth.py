@@ -302,3 +302,48 @@ def test_a_person_opts_out_of_a_kind_of_message_and_chooses_a_channel(client, ap
     assert 'id="receive-contest_round_opened">' in page  # unchecked now
     assert 'id="receive-contest_results" checked>' in page
     assert client.post("/auth/messages", data={"channel": "fax"}).status_code == 400
+
+
+def _limited_with_account(rate_limited_app, **config):
+    limited = rate_limited_app(**config)
+    with limited.app_context():
+        user = User(phone="0987654321", full_name="A")
+        user.set_password("secret-pass-1")
+        db.session.add(user)
+        db.session.commit()
+    return limited
+
+
+def test_token_endpoint_is_throttled_per_account_after_failed_passwords(rate_limited_app):
+    limited = _limited_with_account(rate_limited_app, LOGIN_LIMIT_PER_ACCOUNT="3 per minute",
+                                    LOGIN_LIMIT_PER_IP="100 per minute")
+    client = limited.test_client()
+    statuses = [client.post("/api/v1/auth/token", json={"login": "0987654321", "password": "wrong-pass"},
+                            environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code for i in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+    # even the right password waits once the account's limit is reached
+    assert client.post("/api/v1/auth/token", json={"login": "0987654321", "password": "secret-pass-1"},
+                       environ_base={"REMOTE_ADDR": "10.0.1.1"}).status_code == 429
+    # another account is not affected
+    assert client.post("/api/v1/auth/token", json={"login": "0912345678", "password": "x"}).status_code == 401
+
+
+def test_web_form_and_token_endpoint_share_the_account_limit(rate_limited_app):
+    limited = _limited_with_account(rate_limited_app, LOGIN_LIMIT_PER_ACCOUNT="3 per minute",
+                                    LOGIN_LIMIT_PER_IP="100 per minute")
+    client = limited.test_client()
+    wrong = {"login": "0987654321", "password": "wrong-pass"}
+    assert client.post("/auth/login", data=wrong).status_code == 400
+    assert client.post("/auth/login", data={**wrong, "login": "+84987654321"}).status_code == 400
+    assert client.post("/api/v1/auth/token", json=wrong).status_code == 401
+    assert client.post("/api/v1/auth/token", json=wrong).status_code == 429
+    assert client.post("/auth/login", data=wrong).status_code == 429
+
+
+def test_only_failed_logins_count_towards_the_account_limit(rate_limited_app):
+    limited = _limited_with_account(rate_limited_app, LOGIN_LIMIT_PER_ACCOUNT="2 per minute",
+                                    LOGIN_LIMIT_PER_IP="100 per minute")
+    good = {"login": "0987654321", "password": "secret-pass-1"}
+    for _ in range(4):
+        assert limited.test_client().post("/api/v1/auth/token", json=good).status_code == 201
+        assert limited.test_client().post("/auth/login", data=good).status_code == 302

@@ -34,18 +34,32 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_key() -> str:
-    """Rate-limit key for one account: the normalized login typed into the form."""
-    raw = request.form.get("login", "")
+    """Rate-limit key for one account: the normalized login typed into the web form or sent in the
+    API's JSON body."""
+    raw = request.form.get("login")
+    if raw is None:
+        body = request.get_json(silent=True)
+        raw = body.get("login") if isinstance(body, dict) else None
+    if not isinstance(raw, str):
+        raw = ""
     try:
         return "login:" + accounts.parse_login(raw)[1]
     except AccountError:
         return "login:" + raw.strip().lower()[:254]
 
 
+# One limit per account shared by every way of logging in (the web form and ``POST
+# /api/v1/auth/token``): only failed attempts count (a success answers 302 on the form, 201 on the
+# API), and once LOGIN_LIMIT_PER_ACCOUNT failures are reached both answer 429.
+login_account_limit = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], scope="login-account", key_func=_login_key,
+    methods=["POST"], deduct_when=lambda response: response.status_code not in (201, 302),
+)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_key,
-               methods=["POST"])
+@login_account_limit
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
