@@ -33,6 +33,9 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    # Reverse proxies in front of the app that append to X-Forwarded-For / -Proto (nginx: 1). 0 trusts
+    # no forwarded header: every per-address limit then keys on the address that connected.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     REGISTRATIONS_PER_IP_PER_HOUR = int(os.environ.get("REGISTRATIONS_PER_IP_PER_HOUR", "20"))
     # Per person (or per address before logging in): starting contest attempts and submitting them.
     CONTEST_START_LIMIT = os.environ.get("CONTEST_START_LIMIT", "10 per minute")

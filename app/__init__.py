@@ -54,6 +54,14 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
         config_class = CONFIGS[config_class]
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies > 0:
+        # The client's address (per-address rate limits, logs) and scheme from the last ``proxies``
+        # X-Forwarded-For / -Proto entries, which our own proxies appended; anything a client put
+        # before them is ignored. The Host header is never trusted for links (PUBLIC_BASE_URL).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     from app.core.logs import configure_logging
 

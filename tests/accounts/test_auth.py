@@ -347,3 +347,67 @@ def test_only_failed_logins_count_towards_the_account_limit(rate_limited_app):
     for _ in range(4):
         assert limited.test_client().post("/api/v1/auth/token", json=good).status_code == 201
         assert limited.test_client().post("/auth/login", data=good).status_code == 302
+
+
+def _register_from(limited, loc_id: int, n: int, remote: str, forwarded: str | None = None) -> int:
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    return limited.test_client().post("/auth/register", data={
+        "full_name": "Người Thử", "login": f"09123{n:05d}", "password": "mat-khau-123",
+        "confirm": "mat-khau-123", "loc": [str(loc_id)]},
+        headers=headers, environ_base={"REMOTE_ADDR": remote}).status_code
+
+
+def _province(limited) -> int:
+    with limited.app_context():
+        from app.localities.models import Locality
+
+        loc = Locality(code="90", name="Tỉnh Thử", type="Tỉnh", path="/90/", depth=0)
+        db.session.add(loc)
+        db.session.commit()
+        return loc.id
+
+
+NGINX = "127.0.0.1"
+
+
+def test_behind_a_trusted_proxy_the_registration_cap_counts_each_client_apart(rate_limited_app):
+    limited = rate_limited_app(REGISTRATIONS_PER_IP_PER_HOUR=2, TRUSTED_PROXY_COUNT=1)
+    loc_id = _province(limited)
+    # three people of the province, each through nginx, each with their own address
+    assert [_register_from(limited, loc_id, i, NGINX, f"203.0.113.{i}") for i in range(3)] == [302] * 3
+    # one person registering again and again is capped at their own address
+    assert [_register_from(limited, loc_id, 10 + i, NGINX, "198.51.100.7") for i in range(3)] == [
+        302, 302, 429]
+
+
+def test_a_forged_forwarded_header_does_not_escape_the_cap(rate_limited_app):
+    limited = rate_limited_app(REGISTRATIONS_PER_IP_PER_HOUR=2, TRUSTED_PROXY_COUNT=1)
+    loc_id = _province(limited)
+    # the client sends its own X-Forwarded-For; nginx appends the address it saw: only that counts
+    statuses = [_register_from(limited, loc_id, i, NGINX, f"10.9.9.{i}, 198.51.100.7") for i in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(rate_limited_app):
+    limited = rate_limited_app(REGISTRATIONS_PER_IP_PER_HOUR=2)  # TRUSTED_PROXY_COUNT=0, the default
+    loc_id = _province(limited)
+    statuses = [_register_from(limited, loc_id, i, "198.51.100.7", f"203.0.113.{i}") for i in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+def test_behind_a_trusted_proxy_the_login_limit_per_address_counts_each_client_apart(rate_limited_app):
+    limited = rate_limited_app(LOGIN_LIMIT_PER_IP="2 per minute", LOGIN_LIMIT_PER_ACCOUNT="100 per minute",
+                               TRUSTED_PROXY_COUNT=1)
+    client = limited.test_client()
+
+    def login_from(client_address: str, n: int) -> int:
+        return client.post("/auth/login", data={"login": f"09123456{n:02d}", "password": "x"},
+                           headers={"X-Forwarded-For": client_address},
+                           environ_base={"REMOTE_ADDR": NGINX}).status_code
+
+    assert [login_from(f"203.0.113.{i}", i) for i in range(4)] == [400] * 4
+    assert [login_from("198.51.100.7", 10 + i) for i in range(3)] == [400, 400, 429]
+    # the API's token endpoint keys on the same client address
+    assert client.post("/api/v1/auth/token", json={"login": "0912345699", "password": "x"},
+                       headers={"X-Forwarded-For": "203.0.113.50"},
+                       environ_base={"REMOTE_ADDR": NGINX}).status_code == 401
