@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -110,10 +111,16 @@ class Config:
     LOG_JSON = _bool("LOG_JSON", True)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    @staticmethod
+    def refusals(config: dict) -> list[str]:
+        """Why the app must not start with ``config`` (create_app raises with these); none here."""
+        return []
+
 
 class DevelopmentConfig(Config):
     DEBUG = _bool("FLASK_DEBUG", False)
     MESSAGES_TO_LOG = _bool("MESSAGES_TO_LOG", True)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
 
 class TestConfig(Config):
@@ -136,6 +143,21 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    # Never in production: a message can carry a password-reset link, whose token must not reach logs.
+    MESSAGES_TO_LOG = False
+
+    @staticmethod
+    def refusals(config: dict) -> list[str]:
+        """Production starts only with an absolute PUBLIC_BASE_URL (every link a message carries is
+        built from it, never from a request's Host header) and never writes messages to the log."""
+        problems = []
+        base = urlsplit(config.get("PUBLIC_BASE_URL") or "")
+        if base.scheme not in ("http", "https") or not base.netloc:
+            problems.append("PUBLIC_BASE_URL must be set to the address people open, "
+                            "e.g. https://congdanso.binhphuoc.gov.vn")
+        if config.get("MESSAGES_TO_LOG"):
+            problems.append("MESSAGES_TO_LOG cannot be on in production (messages carry reset tokens)")
+        return problems
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

@@ -53,6 +53,9 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
     if isinstance(config_class, str):
         config_class = CONFIGS[config_class]
     app.config.from_object(config_class)
+    problems = config_class.refusals(app.config)
+    if problems:
+        raise RuntimeError("Refusing to start: " + "; ".join(problems))
     os.makedirs(app.instance_path, exist_ok=True)
     proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
     if proxies > 0:

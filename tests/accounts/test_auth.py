@@ -411,3 +411,67 @@ def test_behind_a_trusted_proxy_the_login_limit_per_address_counts_each_client_a
     assert client.post("/api/v1/auth/token", json={"login": "0912345699", "password": "x"},
                        headers={"X-Forwarded-For": "203.0.113.50"},
                        environ_base={"REMOTE_ADDR": NGINX}).status_code == 401
+
+
+def test_reset_link_comes_from_public_base_url_never_from_the_host_header(client, app, make_user, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://congdanso.example.gov.vn")
+    make_user(phone="0987654321")
+    client.post("/auth/reset", data={"login": "0987654321"}, headers={"Host": "evil.example"})
+    body = MemoryAdapter.sent[-1].body
+    assert "evil.example" not in body
+    assert re.search(r"https://congdanso\.example\.gov\.vn/auth/reset/\S+", body)
+
+
+def _production(tmp_path, **overrides):
+    from app import create_app
+    from config import ProductionConfig
+
+    attrs = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}", "REDIS_URL": None,
+             "RATELIMIT_STORAGE_URI": "memory://", "SECRET_KEY": "prod-test", "LOG_JSON": False,
+             "PUBLIC_BASE_URL": "https://congdanso.example.gov.vn", **overrides}
+    return create_app(type("Prod", (ProductionConfig,), attrs))
+
+
+def test_production_refuses_to_start_without_public_base_url(tmp_path):
+    for missing in ("", "congdanso.example.gov.vn", "ftp://congdanso.example.gov.vn"):
+        with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+            _production(tmp_path, PUBLIC_BASE_URL=missing)
+    assert _production(tmp_path).config["PUBLIC_BASE_URL"] == "https://congdanso.example.gov.vn"
+
+
+def test_production_never_writes_messages_to_the_log(tmp_path):
+    from config import ProductionConfig
+
+    assert ProductionConfig.MESSAGES_TO_LOG is False  # whatever the environment says
+    with pytest.raises(RuntimeError, match="MESSAGES_TO_LOG"):
+        _production(tmp_path, MESSAGES_TO_LOG=True)
+
+
+def test_production_reset_puts_no_token_in_the_log(tmp_path, caplog):
+    """Production with no e-mail provider configured: the reset message waits in the outbox and
+    nothing is logged with its link."""
+    import logging
+
+    prod = _production(tmp_path, EMAIL_ADAPTER="", SMS_ADAPTER="", ZALO_ADAPTER="", SMTP_HOST="",
+                       WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+    with prod.app_context():
+        db.create_all()
+        user = User(phone="0987654321", email="a@example.vn", full_name="A")
+        user.set_password("secret-pass-1")
+        db.session.add(user)
+        db.session.commit()
+    with caplog.at_level(logging.DEBUG):
+        assert prod.test_client().post("/auth/reset", data={"login": "a@example.vn"}).status_code == 302
+    assert not any("/auth/reset/" in record.getMessage() for record in caplog.records)
+
+
+def test_log_lines_of_a_reset_link_request_do_not_carry_its_token(app):
+    import json
+    import logging
+
+    from app.core.logs import JsonFormatter
+
+    with app.test_request_context("/auth/reset/SECRET-TOKEN-123"):
+        line = JsonFormatter().format(logging.LogRecord("congdanso", logging.WARNING, "", 0, "x", (), None))
+    assert "SECRET-TOKEN-123" not in line
+    assert json.loads(line)["path"] == "/auth/reset/<token>"

@@ -124,7 +124,8 @@ def reset_request():
         user = accounts.find_by_login(form.login.data)
         if user is not None and user.is_active:
             token = accounts.make_reset_token(user)
-            accounts.send_reset_link(user, url_for("auth.reset_password", token=token, _external=True))
+            # From PUBLIC_BASE_URL, never from the request's Host header (which anyone can set).
+            accounts.send_reset_link(user, messaging.public_url("auth.reset_password", token=token))
         # Same answer whether or not the account exists, so logins cannot be probed.
         flash(_("If an account exists for this login, a reset link has been sent to it."), "info")
         return redirect(url_for("auth.login"))
