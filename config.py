@@ -31,6 +31,13 @@ class Config:
     # No X-RateLimit-* headers on every response: each costs the limiter another Redis read per
     # request. A refused request (429) says when to come back in Retry-After (app/errors).
     RATELIMIT_HEADERS_ENABLED = False
+    # Losing Redis must not stop the site: the limits then count in each worker's memory (checking
+    # Redis again with back-off, up to half a minute) and any other limiter error lets the request
+    # through.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Seconds a worker reads SQL instead of Redis after a Redis call failed, before trying it again.
+    REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")

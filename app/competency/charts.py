@@ -118,9 +118,9 @@ def _redis():
 
     if not has_app_context():
         return None
-    from app.core.database import get_redis
+    from app.core.database import usable_redis
 
-    return get_redis()
+    return usable_redis()
 
 
 def _config(name: str, default: int) -> int:
