@@ -36,6 +36,8 @@ class Config:
     # through.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that hangs (rather than refusing connections) fails a limit check within 2 s.
+    RATELIMIT_STORAGE_OPTIONS: dict = {"socket_timeout": 2, "socket_connect_timeout": 2}
     # Seconds a worker reads SQL instead of Redis after a Redis call failed, before trying it again.
     REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

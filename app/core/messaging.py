@@ -263,7 +263,8 @@ class RateLimits:
             name, _sep, limit = part.partition("=")
             if name.strip() and limit.strip():
                 self.items[name.strip()] = parse(limit.strip())
-        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self.limiter = MovingWindowRateLimiter(
+            storage_from_string(storage_uri, socket_timeout=2, socket_connect_timeout=2))
         # Redis lost: count in this process meanwhile (a password reset must not fail for it).
         self.fallback = MovingWindowRateLimiter(storage_from_string("memory://"))
 
