@@ -129,7 +129,7 @@ class Config:
 class DevelopmentConfig(Config):
     DEBUG = _bool("FLASK_DEBUG", False)
     MESSAGES_TO_LOG = _bool("MESSAGES_TO_LOG", True)
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
 
 
 class TestConfig(Config):
