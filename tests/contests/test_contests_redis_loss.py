@@ -187,8 +187,8 @@ def test_submits_missed_while_redis_was_unreachable_are_on_the_board_when_it_ans
         _take_round(client, tokens[people[0].id], right=2)
         assert _shown(client) == _sql_board(redis_app)
         # The network to Redis is cut: this worker's client reaches nothing.
-        redis_app.extensions["redis"] = redis.Redis(port=redis_server.port + 1 if redis_server.port < 65535
-                                                    else 1, socket_timeout=1, decode_responses=True)
+        redis_app.extensions["redis"] = redis.Redis(unix_socket_path=str(redis_server.dir / "cut.sock"),
+                                                    socket_timeout=1, decode_responses=True)
         for person in people[1:]:
             _take_round(client, tokens[person.id], right=4)
         assert len(_shown(client)) == 4  # from SQL meanwhile
