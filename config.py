@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -30,9 +31,21 @@ class Config:
     # No X-RateLimit-* headers on every response: each costs the limiter another Redis read per
     # request. A refused request (429) says when to come back in Retry-After (app/errors).
     RATELIMIT_HEADERS_ENABLED = False
+    # Losing Redis must not stop the site: the limits then count in each worker's memory (checking
+    # Redis again with back-off, up to half a minute) and any other limiter error lets the request
+    # through.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that hangs (rather than refusing connections) fails a limit check within 2 s.
+    RATELIMIT_STORAGE_OPTIONS: dict = {"socket_timeout": 2, "socket_connect_timeout": 2}
+    # Seconds a worker reads SQL instead of Redis after a Redis call failed, before trying it again.
+    REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per minute")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    # Reverse proxies in front of the app that append to X-Forwarded-For / -Proto (nginx: 1). 0 trusts
+    # no forwarded header: every per-address limit then keys on the address that connected.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     REGISTRATIONS_PER_IP_PER_HOUR = int(os.environ.get("REGISTRATIONS_PER_IP_PER_HOUR", "20"))
     # Per person (or per address before logging in): starting contest attempts and submitting them.
     CONTEST_START_LIMIT = os.environ.get("CONTEST_START_LIMIT", "10 per minute")
@@ -107,10 +120,16 @@ class Config:
     LOG_JSON = _bool("LOG_JSON", True)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    @staticmethod
+    def refusals(config: dict) -> list[str]:
+        """Why the app must not start with ``config`` (create_app raises with these); none here."""
+        return []
+
 
 class DevelopmentConfig(Config):
     DEBUG = _bool("FLASK_DEBUG", False)
     MESSAGES_TO_LOG = _bool("MESSAGES_TO_LOG", True)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
 
 
 class TestConfig(Config):
@@ -133,6 +152,21 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    # Never in production: a message can carry a password-reset link, whose token must not reach logs.
+    MESSAGES_TO_LOG = False
+
+    @staticmethod
+    def refusals(config: dict) -> list[str]:
+        """Production starts only with an absolute PUBLIC_BASE_URL (every link a message carries is
+        built from it, never from a request's Host header) and never writes messages to the log."""
+        problems = []
+        base = urlsplit(config.get("PUBLIC_BASE_URL") or "")
+        if base.scheme not in ("http", "https") or not base.netloc:
+            problems.append("PUBLIC_BASE_URL must be set to the address people open, "
+                            "e.g. https://congdanso.binhphuoc.gov.vn")
+        if config.get("MESSAGES_TO_LOG"):
+            problems.append("MESSAGES_TO_LOG cannot be on in production (messages carry reset tokens)")
+        return problems
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

@@ -53,7 +53,18 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
     if isinstance(config_class, str):
         config_class = CONFIGS[config_class]
     app.config.from_object(config_class)
+    problems = config_class.refusals(app.config)
+    if problems:
+        raise RuntimeError("Refusing to start: " + "; ".join(problems))
     os.makedirs(app.instance_path, exist_ok=True)
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies > 0:
+        # The client's address (per-address rate limits, logs) and scheme from the last ``proxies``
+        # X-Forwarded-For / -Proto entries, which our own proxies appended; anything a client put
+        # before them is ignored. The Host header is never trusted for links (PUBLIC_BASE_URL).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     from app.core.logs import configure_logging
 

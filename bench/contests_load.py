@@ -285,6 +285,7 @@ def start_server(
         LOG_LEVEL="WARNING",
         APP_CONFIG="production",
         SECRET_KEY="bench",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         GUNICORN_WORKERS=str(workers),
         GUNICORN_THREADS=str(threads),
         GUNICORN_BIND=f"127.0.0.1:{port}",

@@ -4,7 +4,8 @@
   public endpoints listed in tests/access_registry.py.
 - Every view protected with ``role_required`` answers 403 to each role it does not admit.
 - Staff holding a role over district 901 get 403/404 for objects of district 902 on every view they
-  may open (the URL arguments come from ``ARG_FACTORIES``).
+  may open (the URL arguments come from ``ARG_FACTORIES``), with every method the view accepts:
+  a page with a form is also posted to (question banks among them: issue 19, item 4).
 """
 from __future__ import annotations
 
@@ -60,6 +61,12 @@ def _user_for(role: str, make_user):
     return make_user(locality=HOME, roles={role: None if role == "admin" else HOME})
 
 
+def _methods(rule) -> list[str]:
+    """Every method of a view that reads or changes something: a page with a form is walked with
+    GET and with POST (an out-of-scope POST must be refused too, not only the page)."""
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
 def _request(client, method: str, url: str):
     return client.open(url, method=method, data={})
 
@@ -95,14 +102,16 @@ def test_role_protected_views_refuse_other_roles_and_foreign_objects(app, world,
         if allowed is None or rule.endpoint in PUBLIC_ENDPOINTS:
             continue
         url = _url(app, rule, world)
-        response = _request(client, _method(rule), url)
-        checked += 1
-        if role != "admin" and role not in allowed:
-            if response.status_code != 403:
-                failures.append(f"{rule.endpoint} {url}: role {role} not admitted but got {response.status_code}")
-        elif (role != "admin" and rule.arguments and rule.endpoint not in OWN_ARG_ENDPOINTS
-              and response.status_code not in (403, 404)):
-            failures.append(f"{rule.endpoint} {url}: {role} of {HOME} reached a {FOREIGN} object "
+        for method in _methods(rule):
+            response = _request(client, method, url)
+            checked += 1
+            if role != "admin" and role not in allowed:
+                if response.status_code != 403:
+                    failures.append(f"{method} {rule.endpoint} {url}: role {role} not admitted but got "
+                                    f"{response.status_code}")
+            elif (role != "admin" and rule.arguments and rule.endpoint not in OWN_ARG_ENDPOINTS
+                  and response.status_code not in (403, 404)):
+                failures.append(f"{method} {rule.endpoint} {url}: {role} of {HOME} reached a {FOREIGN} object "
                                 f"({response.status_code})")
     assert checked > 0
     assert not failures, "\n".join(failures)

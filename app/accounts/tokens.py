@@ -8,11 +8,12 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import delete
 
 from app.accounts.models import ApiToken
 from app.core.cache import forget
-from app.core.database import get_redis
+from app.core.database import redis_failed, usable_redis
 from app.core.extensions import db
 from app.core.types import utcnow
 
@@ -42,10 +43,13 @@ def read_key(digest: str) -> str:
 def remember_read(digest: str, user_id: int) -> None:
     """Let every worker trust this checked token for board reads (Redis, for
     ``TOKEN_READ_CACHE_SECONDS``); nothing without Redis or with the setting at 0."""
-    client = get_redis()
+    client = usable_redis()
     ttl = int(current_app.config.get("TOKEN_READ_CACHE_SECONDS", 30))
     if client is not None and ttl > 0:
-        client.set(read_key(digest), user_id, ex=ttl)
+        try:
+            client.set(read_key(digest), user_id, ex=ttl)
+        except RedisError as exc:  # only a cache: the next read checks SQL
+            redis_failed(exc)
 
 
 def revoke_tokens(user_id: int, digest: str | None = None) -> int:
@@ -62,8 +66,11 @@ def revoke_tokens(user_id: int, digest: str | None = None) -> int:
     if digest is not None:
         query = query.where(ApiToken.token_hash == digest)
     digests = db.session.scalars(query.returning(ApiToken.token_hash)).all()
-    client = get_redis()
+    client = usable_redis()
     if client is not None and digests:
-        client.delete(*(read_key(d) for d in digests))
+        try:
+            client.delete(*(read_key(d) for d in digests))
+        except RedisError as exc:  # the copies expire by themselves (TOKEN_READ_CACHE_SECONDS)
+            redis_failed(exc)
     forget(READ_CACHE)
     return len(digests)

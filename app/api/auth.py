@@ -9,12 +9,13 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import current_app, g, request
+from redis.exceptions import RedisError
 from sqlalchemy import bindparam, select
 
 from app.accounts.models import ApiToken, User
 from app.accounts.tokens import READ_CACHE, read_key, remember_read, token_hash
 from app.core.cache import cached
-from app.core.database import get_redis, read_scalar
+from app.core.database import read_scalar, redis_failed, usable_redis
 from app.core.errors import api_error
 from app.core.extensions import db
 from app.core.types import utcnow
@@ -74,17 +75,22 @@ def token_user_id(for_read: bool = False) -> int | None:
             return db.session.scalar(_TOKEN_USER, token_params(digest))
 
         ttl = float(current_app.config.get("TOKEN_READ_CACHE_SECONDS", 30)) if for_read else 0
-        if ttl > 0 and get_redis() is not None:
-            user_id = _shared_read(digest, load)
+        client = usable_redis() if ttl > 0 else None
+        if client is not None:
+            user_id = _shared_read(client, digest, load)
         else:
             user_id = cached(READ_CACHE, digest, ttl, load, keep=lambda found: found is not None)
     g.api_user_id = user_id
     return user_id
 
 
-def _shared_read(digest: str, load: Callable[[], int | None]) -> int | None:
+def _shared_read(client, digest: str, load: Callable[[], int | None]) -> int | None:
     """The user id of a token a worker checked recently (Redis), else ``load()`` and share it."""
-    found = get_redis().get(read_key(digest))
+    try:
+        found = client.get(read_key(digest))
+    except RedisError as exc:  # Redis lost: check the token in SQL
+        redis_failed(exc)
+        return load()
     if found is not None:
         return int(found)
     user_id = load()

@@ -17,18 +17,22 @@ from app.localities import service as localities
 
 @bp.get("/health")
 @documented(tag="health", operation_id="getHealth", responses={
-    200: Health, 503: (Health, "Something is down: the body says what.")})
+    200: Health, 503: (Health, "The database is down: the body says what.")})
 def health():
     """State of the database and, when configured, of Redis.
 
-    For a load balancer or a monitoring system: `503` when something is down."""
+    For a load balancer or a monitoring system: `503` (`down`) when the database is down;
+    `degraded` (still `200`: the site keeps working from the database, rate limits count per
+    worker and live boards are read from SQL until Redis is back) when only Redis is down."""
     state: dict[str, Any] = {"database": database_state()}
     redis = redis_state()
     if redis is not None:
         state["redis"] = redis
-    ok = all(part["ok"] for part in state.values())
-    state["status"] = "ok" if ok else "degraded"
-    return jsonify(state), 200 if ok else 503
+    if not state["database"]["ok"]:
+        state["status"] = "down"
+        return jsonify(state), 503
+    state["status"] = "ok" if redis is None or redis["ok"] else "degraded"
+    return jsonify(state), 200
 
 
 @bp.get("/time")

@@ -21,7 +21,8 @@ class Health(BaseModel):
 
     database: PartState
     redis: PartState | None = Field(None, description="Absent when the app runs without Redis.")
-    status: Literal["ok", "degraded"]
+    status: Literal["ok", "degraded", "down"] = Field(
+        description="`degraded`: Redis is down and the site works without it; `down`: the database is down.")
 
 
 class ServerTime(BaseModel):

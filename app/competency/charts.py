@@ -120,9 +120,9 @@ def _redis():
 
     if not has_app_context():
         return None
-    from app.core.database import get_redis
+    from app.core.database import usable_redis
 
-    return get_redis()
+    return usable_redis()
 
 
 def _config(name: str, default: int) -> int:
@@ -139,7 +139,10 @@ def cached_or_drawn(key: str, fmt: str, alt: str, draw: Callable[[], Chart]) -> 
         try:
             raw = client.get(key)
             data = base64.b64decode(raw) if raw else None
-        except Exception:  # Redis down: draw anyway
+        except Exception as exc:  # Redis down: draw anyway, and let other reads skip it for a while
+            from app.core.database import redis_failed
+
+            redis_failed(exc)
             client = None
     else:
         data = memory_cache.get(key)

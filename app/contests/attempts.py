@@ -21,7 +21,14 @@ from app.contests import banks as bank_service
 from app.contests import ranking
 from app.contests.allowances import allowance_of
 from app.contests.boards import get_board, tally_source, tally_upsert
-from app.contests.models import ContestAttempt, ContestBestResult, ContestEntry, ContestRound, Question
+from app.contests.models import (
+    ContestAttempt,
+    ContestBestResult,
+    ContestEntry,
+    ContestRound,
+    Question,
+    QuestionBank,
+)
 from app.core.database import execute_compiled
 from app.core.dialect import dialect_insert, writes_in_one_statement
 from app.core.extensions import db
@@ -124,8 +131,15 @@ def _with_keys(draw: list[dict], pool) -> list[dict]:
 def start_practice(
     user_id: int, bank_slugs: list[str], count: int = 10, now: datetime | None = None
 ) -> ContestAttempt:
-    """An unranked practice attempt drawn from ``bank_slugs`` (no limit on how many)."""
+    """An unranked practice attempt drawn from ``bank_slugs`` (no limit on how many).
+
+    A bank that an open or scheduled contest round draws from is refused (``reserved_banks``):
+    practice shows its keys right after submitting."""
     now = now or utcnow()
+    if set(bank_slugs) & set(bank_service.reserved_banks(now)):
+        raise AttemptError(
+            _("A contest round is using this question bank: practise with it after the round closes."),
+            "reserved")
     pool = bank_service.question_pool(bank_slugs)
     draw = _with_keys(bank_service.draw_questions(pool, None, max(1, min(count, 40))), pool)
     if not draw:
@@ -147,10 +161,14 @@ def start_practice(
 
 
 def _questions(attempt: ContestAttempt) -> dict[int, Any]:
-    """The attempt's questions as rows of what a page shows (no ORM objects, no bank)."""
+    """The attempt's questions as rows of what a page shows (no ORM objects; the bank's slug)."""
     ids = [item["id"] for item in attempt.questions]
-    query = select(Question.id, Question.text, Question.options, Question.correct, Question.explanation,
-                   MediaFile.token.label("image")).outerjoin(MediaFile, MediaFile.id == Question.image_id)
+    query = (
+        select(Question.id, Question.text, Question.options, Question.correct, Question.explanation,
+               MediaFile.token.label("image"), QuestionBank.slug.label("bank"))
+        .join(QuestionBank, QuestionBank.id == Question.bank_id)
+        .outerjoin(MediaFile, MediaFile.id == Question.image_id)
+    )
     return {q.id: q for q in db.session.execute(query.where(Question.id.in_(ids)))}
 
 
@@ -160,9 +178,17 @@ def attempt_questions(attempt: ContestAttempt, reveal: bool = False) -> list[dic
     Options are ``{"value": token, "text": ...}``: the token is random per attempt
     (``banks.new_tokens``), so neither it nor the order tells anything outside the attempt;
     ``chosen`` lists the tokens saved. ``correct`` (tokens) and ``explanation`` are included only
-    when ``reveal`` is true (practice feedback, review after the round closes).
+    when ``reveal`` is true (practice feedback, review after the round closes), and
+    never in a practice for a question whose bank an open or scheduled round draws from (marked
+    ``withheld`` instead).
     """
     questions = _questions(attempt)
+    withheld: set[int] = set()
+    if reveal and attempt.round_id is None:
+        # A practice drawn before a round took its bank: that bank's keys stay hidden meanwhile.
+        reserved = bank_service.reserved_banks()
+        if reserved:
+            withheld = {q.id for q in questions.values() if q.bank in reserved}
     out = []
     for number, item in enumerate(attempt.questions, start=1):
         q = questions[item["id"]]
@@ -178,7 +204,9 @@ def attempt_questions(attempt: ContestAttempt, reveal: bool = False) -> list[dic
             "options": [{"value": t, "text": q.options[i]} for t, i in zip(tokens, item["order"], strict=True)],
             "chosen": bank_service.shown_tokens(item, chosen),
         }
-        if reveal:
+        if reveal and q.id in withheld:
+            entry["withheld"] = True
+        elif reveal:
             entry.update(
                 correct=bank_service.shown_tokens(item, key),
                 explanation=q.explanation,

@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,7 +36,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.competency.framework import known_codes
-from app.contests.models import Question, QuestionBank
+from app.contests.models import ContestRound, Question, QuestionBank
 from app.core.cache import cached, forget
 from app.core.extensions import db
 from app.core.tabular import ImportReport, Table
@@ -515,6 +516,32 @@ def shown_tokens(item: dict, indexes) -> list[str]:
     ``chosen_indexes``), in shown order."""
     wanted = set(indexes or ())
     return [token for token, i in zip(option_tokens(item), item["order"], strict=True) if i in wanted]
+
+
+def reserved_banks(now: datetime | None = None) -> dict[str, datetime]:
+    """Banks that a contest round open or scheduled to open draws from, each with the time the last
+    such round stops accepting answers (its closing time plus grace).
+
+    Practice never shows the keys of these banks' questions (nor their explanations) and does not
+    draw from them: feedback after a practice would otherwise give away the answers of a round
+    that is running or about to run (docs/architecture.md, "Practice and open rounds").
+    """
+    from app.core.types import utcnow
+
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(ContestRound.draw, ContestRound.closes_at, ContestRound.grace_seconds)
+        .where(ContestRound.closes_at > now - timedelta(days=1))  # grace is seconds, at most minutes
+    ).all()
+    reserved: dict[str, datetime] = {}
+    for draw, closes_at, grace in rows:
+        until = closes_at + timedelta(seconds=grace or 0)
+        if until <= now:
+            continue
+        for slug in (draw or {}).get("banks") or []:
+            if isinstance(slug, str) and (slug not in reserved or reserved[slug] < until):
+                reserved[slug] = until
+    return reserved
 
 
 def banks_summary() -> list[dict]:

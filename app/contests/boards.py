@@ -3,8 +3,15 @@ board, the overall contest board, the locality board and the workplace-unit boar
 
 Every order comes from ``app.contests.ranking``. SQL (``contest_best_results``) is the
 system of record; with Redis configured each round/group has a sorted set
-``cds:board:<round id>:<group>`` of packed scores, updated on each submit with ``ZADD LT`` (only an
-improvement replaces a score) and rebuilt from SQL by ``flask contests rebuild-boards``.
+``cds:board:<round id>:<group>`` of packed scores, updated on each submit (only an improvement
+replaces a score) and rebuilt from SQL by ``flask contests rebuild-boards``.
+
+Losing Redis loses nothing: while it cannot be reached (``app.core.database.usable_redis``) boards
+are read from SQL and submits write SQL only. A round's sets are trusted only while its marker
+``cds:board:ready:<round id>`` holds the current Redis epoch (``app.core.database.EPOCH_KEY``,
+bumped when a worker reaches Redis again after a failure); a read that finds the marker missing or
+stale (Redis restarted empty, or submits missed while it was away) rebuilds the round from SQL once,
+under a lock, and reads from SQL while another worker does it.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import Integer, and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
@@ -25,7 +33,7 @@ from app.contests.models import (
     ContestLocalityTally,
     ContestRound,
 )
-from app.core.database import get_redis
+from app.core.database import EPOCH_KEY, redis_epoch, redis_failed, usable_redis
 from app.core.dialect import dialect_insert
 from app.core.extensions import db
 from app.core.text import collation_key, mask_name
@@ -160,20 +168,42 @@ class RedisBoard:
     name = "redis"
     SEP = "\x1f"
     # Set the packed score only if it improves, and then forget the row shown with the old one.
+    # While the round is being rebuilt (KEYS[3], the set being filled, exists) the score goes there
+    # too, so a submit made during a rebuild is not lost when the new set replaces the old one.
     RECORD = """
+local changed = 0
 local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if (not cur) or tonumber(ARGV[2]) < tonumber(cur) then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
   redis.call('HDEL', KEYS[2], ARGV[1])
-  return 1
+  changed = 1
 end
-return 0
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  local old = redis.call('ZSCORE', KEYS[3], ARGV[1])
+  if (not old) or tonumber(ARGV[2]) < tonumber(old) then
+    redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+  end
+end
+return changed
+"""
+
+    # The viewer's position (0-based, -1 when absent), or -2 when the round's sets are not built for
+    # the current epoch (KEYS[2] the marker, KEYS[3] the epoch).
+    RANK = """
+if redis.call('GET', KEYS[2]) ~= (redis.call('GET', KEYS[3]) or '0') then return -2 end
+local at = redis.call('ZRANK', KEYS[1], ARGV[1])
+if at then return at end
+return -1
 """
 
     # One page in one round-trip: total, then members, packed scores and shown rows, each list
     # joined into one string (cheap to parse for a page of 100–200 rows), then the position of
-    # the viewer ARGV[3] (0-based, -1 when absent or no viewer).
+    # the viewer ARGV[3] (0-based, -1 when absent or no viewer). A total of -1: the round's sets are
+    # not built for the current epoch (KEYS[3] the marker, KEYS[4] the epoch).
     PAGE = """
+if redis.call('GET', KEYS[3]) ~= (redis.call('GET', KEYS[4]) or '0') then
+  return {-1, '', '', '', -1}
+end
 local me = -1
 if ARGV[3] ~= '' then
   local at = redis.call('ZRANK', KEYS[1], ARGV[3])
@@ -206,8 +236,28 @@ return {redis.call('ZCARD', KEYS[1]), table.concat(members, ','), table.concat(s
         return f"cds:names:{round_id}:{grp}"
 
     @staticmethod
+    def ready_key(round_id: int) -> str:
+        return f"cds:board:ready:{round_id}"
+
+    @staticmethod
     def member(user_id: int) -> str:
         return f"{user_id:010d}"
+
+    def ensure_built(self, round_: ContestRound) -> bool:
+        """Rebuild the round's sets from SQL unless another worker is doing it (a lock of two
+        minutes); True when they are now built, False when the caller should read SQL instead."""
+        lock = f"cds:board:rebuilding:{round_.id}"
+        try:
+            if not self.client.set(lock, "1", nx=True, ex=120):
+                return False
+            try:
+                self.rebuild(round_)
+            finally:
+                self.client.delete(lock)
+        except RedisError as exc:
+            redis_failed(exc)
+            return False
+        return True
 
     def _script(self, name: str = "RECORD"):
         attribute = f"_cds_board_{name.lower()}"
@@ -222,35 +272,68 @@ return {redis.call('ZCARD', KEYS[1]), table.concat(members, ','), table.concat(s
         packed = ranking.packed_score(round_.criteria, result.score, result.duration_ms, result.submitted_s)
         # The shown row is dropped with an improvement and read again from SQL by the next page
         # that needs it (no extra SQL on the submit path).
-        self._script()(
-            keys=[self.key(round_.id, result.grp), self.names_key(round_.id, result.grp)],
-            args=[self.member(result.user_id), packed],
-        )
+        key = self.key(round_.id, result.grp)
+        try:
+            self._script()(
+                keys=[key, self.names_key(round_.id, result.grp), key + ":rebuild"],
+                args=[self.member(result.user_id), packed],
+            )
+        except RedisError as exc:  # the result is in SQL; the board is rebuilt when Redis is back
+            redis_failed(exc)
 
     def remove(self, round_: ContestRound, grp: str, user_id: int) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.zrem(self.key(round_.id, grp), self.member(user_id))
-        pipe.hdel(self.names_key(round_.id, grp), self.member(user_id))
-        pipe.execute()
+        key = self.key(round_.id, grp)
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.zrem(key, self.member(user_id))
+            pipe.zrem(key + ":rebuild", self.member(user_id))
+            pipe.hdel(self.names_key(round_.id, grp), self.member(user_id))
+            pipe.execute()
+        except RedisError as exc:  # voided in SQL; the board is rebuilt when Redis is back
+            redis_failed(exc)
 
     def page(self, round_: ContestRound, grp: str, offset: int, limit: int) -> tuple[list[int], int]:
         key = self.key(round_.id, grp)
-        pipe = self.client.pipeline(transaction=False)
-        pipe.zrange(key, offset, offset + limit - 1)
-        pipe.zcard(key)
-        members, total = pipe.execute()
-        return [int(m) for m in members], total
+        for _ in range(2):
+            try:
+                pipe = self.client.pipeline(transaction=False)
+                pipe.get(self.ready_key(round_.id))
+                pipe.get(EPOCH_KEY)
+                pipe.zrange(key, offset, offset + limit - 1)
+                pipe.zcard(key)
+                ready, epoch, members, total = pipe.execute()
+            except RedisError as exc:
+                redis_failed(exc)
+                break
+            if ready is not None and ready == (epoch or "0"):
+                return [int(m) for m in members], total
+            if not self.ensure_built(round_):
+                break
+        return SqlBoard().page(round_, grp, offset, limit)
 
     def page_entries(
         self, round_: ContestRound, grp: str, offset: int, limit: int, viewer: int | None = None
-    ) -> tuple[list[BoardEntry], int, int | None]:
+    ) -> tuple[list[BoardEntry], int, int | None] | None:
         """A public page straight from Redis, with the total and ``viewer``'s rank (ZRANK + ZRANGE
         WITHSCORES + HMGET + ZCARD in one round-trip); members missing from the hash (or described
-        with another score) are read from SQL once."""
+        with another score) are read from SQL once. None when Redis cannot answer (unreachable, or
+        the round's sets are being rebuilt by another worker): the caller reads SQL."""
         key, names = self.key(round_.id, grp), self.names_key(round_.id, grp)
-        total, joined_members, joined_scores, joined_shown, me = self._script("PAGE")(
-            keys=[key, names], args=[offset, offset + limit - 1, "" if viewer is None else self.member(viewer)]
-        )
+        for _ in range(2):
+            try:
+                total, joined_members, joined_scores, joined_shown, me = self._script("PAGE")(
+                    keys=[key, names, self.ready_key(round_.id), EPOCH_KEY],
+                    args=[offset, offset + limit - 1, "" if viewer is None else self.member(viewer)],
+                )
+            except RedisError as exc:
+                redis_failed(exc)
+                return None
+            if total >= 0:
+                break
+            if not self.ensure_built(round_):
+                return None
+        else:
+            return None
         own = None if me < 0 else me + 1
         if not joined_members:
             return [], total, own
@@ -285,21 +368,41 @@ return {redis.call('ZCARD', KEYS[1]), table.concat(members, ','), table.concat(s
                     fill[members[i][0]] = self.SEP.join(
                         [str(packed), str(entry.score), str(entry.duration_ms), entry.name, entry.locality]
                     )
-            for member, value in fill.items():
-                self.client.hsetnx(names, member, value)
+            try:
+                for member, value in fill.items():
+                    self.client.hsetnx(names, member, value)
+            except RedisError as exc:
+                redis_failed(exc)
         return [e for e in out if e is not None], total, own
 
     def rank_of(self, round_: ContestRound, grp: str, user_id: int) -> int | None:
-        rank = self.client.zrank(self.key(round_.id, grp), self.member(user_id))
-        return None if rank is None else rank + 1
+        keys = [self.key(round_.id, grp), self.ready_key(round_.id), EPOCH_KEY]
+        for _ in range(2):
+            try:
+                rank = self._script("RANK")(keys=keys, args=[self.member(user_id)])
+            except RedisError as exc:
+                redis_failed(exc)
+                break
+            if rank != -2:
+                return None if rank < 0 else rank + 1
+            if not self.ensure_built(round_):
+                break
+        return SqlBoard().rank_of(round_, grp, user_id)
+
+    # A member no score can reach: it keeps a set being rebuilt in existence from the start, so that
+    # submits recorded meanwhile (``RECORD``) land in it too.
+    PLACEHOLDER = "~rebuilding"
 
     def rebuild(self, round_: ContestRound) -> int:
-        """Replace the round's sorted sets with the SQL best results (streamed in batches)."""
+        """Replace the round's sorted sets with the SQL best results (streamed in batches), then
+        mark the round built for the epoch read before reading SQL."""
         count = 0
+        epoch = redis_epoch(self.client)
         for grp in round_.contest.groups:
             key = self.key(round_.id, grp)
             tmp = key + ":rebuild"
             self.client.delete(tmp)
+            self.client.zadd(tmp, {self.PLACEHOLDER: float("inf")})
             batch: dict[str, int] = {}
             rows = db.session.execute(
                 select(R.user_id, R.score, R.duration_ms, R.submitted_s).where(_live_filter(round_, grp))
@@ -309,23 +412,25 @@ return {redis.call('ZCARD', KEYS[1]), table.concat(members, ','), table.concat(s
                     round_.criteria, score, duration, submitted
                 )
                 if len(batch) >= 10000:
-                    self.client.zadd(tmp, batch)
+                    self.client.zadd(tmp, batch, lt=True)
                     count += len(batch)
                     batch = {}
             if batch:
-                self.client.zadd(tmp, batch)
+                self.client.zadd(tmp, batch, lt=True)
                 count += len(batch)
+            self.client.zrem(tmp, self.PLACEHOLDER)
             if self.client.exists(tmp):
                 self.client.rename(tmp, key)
             else:
                 self.client.delete(key)
             self.client.delete(self.names_key(round_.id, grp))  # refilled from SQL on reads
+        self.client.set(self.ready_key(round_.id), epoch)
         return count
 
 
 def get_board() -> SqlBoard | RedisBoard:
-    """The live-board backend in use: Redis when REDIS_URL is set, else SQL."""
-    client = get_redis()
+    """The live-board backend in use: Redis when REDIS_URL is set and Redis answers, else SQL."""
+    client = usable_redis()
     return RedisBoard(client) if client is not None else SqlBoard()
 
 
@@ -417,7 +522,9 @@ def board_page(
     if round_.finalized_at is None and locality is None:
         board = get_board()
         if isinstance(board, RedisBoard):
-            return board.page_entries(round_, grp, offset, limit, viewer)
+            found = board.page_entries(round_, grp, offset, limit, viewer)
+            if found is not None:
+                return found  # else Redis cannot answer now: the page comes from SQL below
     own = None if viewer is None else own_rank(round_, grp, viewer)
     if round_.finalized_at is not None and locality is None:
         frozen = and_(F.round_id == round_.id, F.grp == grp)
@@ -445,7 +552,7 @@ def board_page(
             for i, entry in enumerate(entries):
                 entry.rank = offset + 1 + i
         return entries, total, own
-    ids, total = get_board().page(round_, grp, offset, limit)
+    ids, total = SqlBoard().page(round_, grp, offset, limit)  # SQL is the board, or Redis cannot answer
     return _entries(round_, ids, offset + 1), total, own
 
 
@@ -610,4 +717,8 @@ def rebuild_boards(rounds: list[ContestRound]) -> int:
     board = get_board()
     for round_ in rounds:
         rebuild_tallies(round_)
-    return sum(board.rebuild(r) for r in rounds)
+    try:
+        return sum(board.rebuild(r) for r in rounds)
+    except RedisError as exc:  # rebuilt from SQL on their next read once Redis answers
+        redis_failed(exc)
+        return 0

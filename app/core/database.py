@@ -147,6 +147,62 @@ def get_redis():
     return current_app.extensions.get("redis")
 
 
+# --- losing Redis ---------------------------------------------------------------------------------
+# Redis holds only what can be rebuilt from SQL (live boards, cached token checks, charts) and the
+# rate limits (Flask-Limiter falls back to in-process counters by itself). A worker whose Redis call
+# fails calls ``redis_failed``: for REDIS_RETRY_SECONDS ``usable_redis`` answers None (callers use
+# SQL, without waiting on a dead server each request), then tries again. The first success after a
+# failure increments ``EPOCH_KEY``: whatever was derived into Redis before (a board missing the
+# submits that could not be written meanwhile) is out of date, and its owner rebuilds it when read
+# (``app.contests.boards``). A Redis restarted empty has no epoch and no markers, which reads the
+# same way.
+EPOCH_KEY = "cds:redis:epoch"
+
+
+def _redis_health() -> dict:
+    return current_app.extensions.setdefault("redis_health", {"lost": False, "retry_at": 0.0})
+
+
+def redis_failed(exc: BaseException | None = None) -> None:
+    """Note that Redis failed this worker: ``usable_redis`` answers None for a while."""
+    state = _redis_health()
+    if not state["lost"]:
+        log.warning("Redis unreachable (%s): serving from SQL until it answers again",
+                    type(exc).__name__ if exc else "error")
+    state["lost"] = True
+    state["retry_at"] = time.monotonic() + float(current_app.config.get("REDIS_RETRY_SECONDS", 5))
+
+
+def usable_redis():
+    """The Redis client when configured and, as far as this worker knows, reachable; else None.
+
+    After a failure (``redis_failed``) it answers None until the retry time, then pings: on
+    success it increments ``EPOCH_KEY`` (data derived while this worker could not write is stale)
+    and hands out the client again."""
+    client = get_redis()
+    if client is None:
+        return None
+    state = _redis_health()
+    if not state["lost"]:
+        return client
+    if time.monotonic() < state["retry_at"]:
+        return None
+    try:
+        client.ping()
+        client.incr(EPOCH_KEY)
+    except Exception as exc:  # any Redis or socket error: still down
+        redis_failed(exc)
+        return None
+    state["lost"] = False
+    log.warning("Redis answers again: boards derived before are rebuilt on their next read")
+    return client
+
+
+def redis_epoch(client) -> str:
+    """The current epoch (``EPOCH_KEY``; "0" before any failure or after Redis restarted empty)."""
+    return client.get(EPOCH_KEY) or "0"
+
+
 def database_state() -> dict:
     """Health of the database: ``{"ok": bool, "backend": name}``."""
     try:
@@ -169,4 +225,5 @@ def redis_state() -> dict | None:
         return {"ok": False, "error": type(exc).__name__}
 
 
-__all__ = ["Engine", "database_state", "execute_compiled", "get_redis", "init_app", "read_scalar", "redis_state"]
+__all__ = ["EPOCH_KEY", "Engine", "database_state", "execute_compiled", "get_redis", "init_app",
+           "read_scalar", "redis_epoch", "redis_failed", "redis_state", "usable_redis"]

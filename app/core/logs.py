@@ -19,7 +19,9 @@ class JsonFormatter(logging.Formatter):
         }
         if has_request_context():
             entry["method"] = request.method
-            entry["path"] = request.path
+            # A path carrying a secret (a password-reset token) is logged as its route's pattern.
+            secret = request.view_args is not None and "token" in request.view_args
+            entry["path"] = request.url_rule.rule if secret and request.url_rule else request.path
             entry["ip"] = request.remote_addr or ""
             user_id = getattr(g, "log_user_id", None)
             if user_id:

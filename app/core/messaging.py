@@ -263,14 +263,27 @@ class RateLimits:
             name, _sep, limit = part.partition("=")
             if name.strip() and limit.strip():
                 self.items[name.strip()] = parse(limit.strip())
-        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self.limiter = MovingWindowRateLimiter(
+            storage_from_string(storage_uri, socket_timeout=2, socket_connect_timeout=2))
+        # Redis lost: count in this process meanwhile (a password reset must not fail for it).
+        self.fallback = MovingWindowRateLimiter(storage_from_string("memory://"))
 
     def wait(self, channel: str) -> float:
         """0 when a message may go now (and counts it), else the seconds until one may."""
         item = self.items.get(channel)
-        if item is None or self.limiter.hit(item, "cds-messages", channel):
+        if item is None:
             return 0.0
-        reset = self.limiter.get_window_stats(item, "cds-messages", channel).reset_time
+        limiter = self.limiter
+        try:
+            allowed = limiter.hit(item, "cds-messages", channel)
+        except Exception as exc:  # the shared storage (Redis) cannot be reached
+            log.warning("message rate limits: shared storage unreachable (%s), counting in memory",
+                        type(exc).__name__)
+            limiter = self.fallback
+            allowed = limiter.hit(item, "cds-messages", channel)
+        if allowed:
+            return 0.0
+        reset = limiter.get_window_stats(item, "cds-messages", channel).reset_time
         return max(reset - time.time(), 0.01)
 
 

@@ -340,3 +340,176 @@ def test_registration_shows_every_error_at_once(client, app, tree):
     assert 'id="picker-error"' in html
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def _limited_with_account(rate_limited_app, **config):
+    limited = rate_limited_app(**config)
+    with limited.app_context():
+        user = User(phone="0987654321", full_name="A")
+        user.set_password("secret-pass-1")
+        db.session.add(user)
+        db.session.commit()
+    return limited
+
+
+def test_token_endpoint_is_throttled_per_account_after_failed_passwords(rate_limited_app):
+    limited = _limited_with_account(rate_limited_app, LOGIN_LIMIT_PER_ACCOUNT="3 per minute",
+                                    LOGIN_LIMIT_PER_IP="100 per minute")
+    client = limited.test_client()
+    statuses = [client.post("/api/v1/auth/token", json={"login": "0987654321", "password": "wrong-pass"},
+                            environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code for i in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+    # even the right password waits once the account's limit is reached
+    assert client.post("/api/v1/auth/token", json={"login": "0987654321", "password": "secret-pass-1"},
+                       environ_base={"REMOTE_ADDR": "10.0.1.1"}).status_code == 429
+    # another account is not affected
+    assert client.post("/api/v1/auth/token", json={"login": "0912345678", "password": "x"}).status_code == 401
+
+
+def test_web_form_and_token_endpoint_share_the_account_limit(rate_limited_app):
+    limited = _limited_with_account(rate_limited_app, LOGIN_LIMIT_PER_ACCOUNT="3 per minute",
+                                    LOGIN_LIMIT_PER_IP="100 per minute")
+    client = limited.test_client()
+    wrong = {"login": "0987654321", "password": "wrong-pass"}
+    assert client.post("/auth/login", data=wrong).status_code == 400
+    assert client.post("/auth/login", data={**wrong, "login": "+84987654321"}).status_code == 400
+    assert client.post("/api/v1/auth/token", json=wrong).status_code == 401
+    assert client.post("/api/v1/auth/token", json=wrong).status_code == 429
+    assert client.post("/auth/login", data=wrong).status_code == 429
+
+
+def test_only_failed_logins_count_towards_the_account_limit(rate_limited_app):
+    limited = _limited_with_account(rate_limited_app, LOGIN_LIMIT_PER_ACCOUNT="2 per minute",
+                                    LOGIN_LIMIT_PER_IP="100 per minute")
+    good = {"login": "0987654321", "password": "secret-pass-1"}
+    for _ in range(4):
+        assert limited.test_client().post("/api/v1/auth/token", json=good).status_code == 201
+        assert limited.test_client().post("/auth/login", data=good).status_code == 302
+
+
+def _register_from(limited, loc_id: int, n: int, remote: str, forwarded: str | None = None) -> int:
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    return limited.test_client().post("/auth/register", data={
+        "full_name": "Người Thử", "login": f"09123{n:05d}", "password": "mat-khau-123",
+        "confirm": "mat-khau-123", "loc": [str(loc_id)]},
+        headers=headers, environ_base={"REMOTE_ADDR": remote}).status_code
+
+
+def _province(limited) -> int:
+    with limited.app_context():
+        from app.localities.models import Locality
+
+        loc = Locality(code="90", name="Tỉnh Thử", type="Tỉnh", path="/90/", depth=0)
+        db.session.add(loc)
+        db.session.commit()
+        return loc.id
+
+
+NGINX = "127.0.0.1"
+
+
+def test_behind_a_trusted_proxy_the_registration_cap_counts_each_client_apart(rate_limited_app):
+    limited = rate_limited_app(REGISTRATIONS_PER_IP_PER_HOUR=2, TRUSTED_PROXY_COUNT=1)
+    loc_id = _province(limited)
+    # three people of the province, each through nginx, each with their own address
+    assert [_register_from(limited, loc_id, i, NGINX, f"203.0.113.{i}") for i in range(3)] == [302] * 3
+    # one person registering again and again is capped at their own address
+    assert [_register_from(limited, loc_id, 10 + i, NGINX, "198.51.100.7") for i in range(3)] == [
+        302, 302, 429]
+
+
+def test_a_forged_forwarded_header_does_not_escape_the_cap(rate_limited_app):
+    limited = rate_limited_app(REGISTRATIONS_PER_IP_PER_HOUR=2, TRUSTED_PROXY_COUNT=1)
+    loc_id = _province(limited)
+    # the client sends its own X-Forwarded-For; nginx appends the address it saw: only that counts
+    statuses = [_register_from(limited, loc_id, i, NGINX, f"10.9.9.{i}, 198.51.100.7") for i in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(rate_limited_app):
+    limited = rate_limited_app(REGISTRATIONS_PER_IP_PER_HOUR=2)  # TRUSTED_PROXY_COUNT=0, the default
+    loc_id = _province(limited)
+    statuses = [_register_from(limited, loc_id, i, "198.51.100.7", f"203.0.113.{i}") for i in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+def test_behind_a_trusted_proxy_the_login_limit_per_address_counts_each_client_apart(rate_limited_app):
+    limited = rate_limited_app(LOGIN_LIMIT_PER_IP="2 per minute", LOGIN_LIMIT_PER_ACCOUNT="100 per minute",
+                               TRUSTED_PROXY_COUNT=1)
+    client = limited.test_client()
+
+    def login_from(client_address: str, n: int) -> int:
+        return client.post("/auth/login", data={"login": f"09123456{n:02d}", "password": "x"},
+                           headers={"X-Forwarded-For": client_address},
+                           environ_base={"REMOTE_ADDR": NGINX}).status_code
+
+    assert [login_from(f"203.0.113.{i}", i) for i in range(4)] == [400] * 4
+    assert [login_from("198.51.100.7", 10 + i) for i in range(3)] == [400, 400, 429]
+    # the API's token endpoint keys on the same client address
+    assert client.post("/api/v1/auth/token", json={"login": "0912345699", "password": "x"},
+                       headers={"X-Forwarded-For": "203.0.113.50"},
+                       environ_base={"REMOTE_ADDR": NGINX}).status_code == 401
+
+
+def test_reset_link_comes_from_public_base_url_never_from_the_host_header(client, app, make_user, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://congdanso.example.gov.vn")
+    make_user(phone="0987654321")
+    client.post("/auth/reset", data={"login": "0987654321"}, headers={"Host": "evil.example"})
+    body = MemoryAdapter.sent[-1].body
+    assert "evil.example" not in body
+    assert re.search(r"https://congdanso\.example\.gov\.vn/auth/reset/\S+", body)
+
+
+def _production(tmp_path, **overrides):
+    from app import create_app
+    from config import ProductionConfig
+
+    attrs = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}", "REDIS_URL": None,
+             "RATELIMIT_STORAGE_URI": "memory://", "SECRET_KEY": "prod-test", "LOG_JSON": False,
+             "PUBLIC_BASE_URL": "https://congdanso.example.gov.vn", **overrides}
+    return create_app(type("Prod", (ProductionConfig,), attrs))
+
+
+def test_production_refuses_to_start_without_public_base_url(tmp_path):
+    for missing in ("", "congdanso.example.gov.vn", "ftp://congdanso.example.gov.vn"):
+        with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+            _production(tmp_path, PUBLIC_BASE_URL=missing)
+    assert _production(tmp_path).config["PUBLIC_BASE_URL"] == "https://congdanso.example.gov.vn"
+
+
+def test_production_never_writes_messages_to_the_log(tmp_path):
+    from config import ProductionConfig
+
+    assert ProductionConfig.MESSAGES_TO_LOG is False  # whatever the environment says
+    with pytest.raises(RuntimeError, match="MESSAGES_TO_LOG"):
+        _production(tmp_path, MESSAGES_TO_LOG=True)
+
+
+def test_production_reset_puts_no_token_in_the_log(tmp_path, caplog):
+    """Production with no e-mail provider configured: the reset message waits in the outbox and
+    nothing is logged with its link."""
+    import logging
+
+    prod = _production(tmp_path, EMAIL_ADAPTER="", SMS_ADAPTER="", ZALO_ADAPTER="", SMTP_HOST="",
+                       WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+    with prod.app_context():
+        db.create_all()
+        user = User(phone="0987654321", email="a@example.vn", full_name="A")
+        user.set_password("secret-pass-1")
+        db.session.add(user)
+        db.session.commit()
+    with caplog.at_level(logging.DEBUG):
+        assert prod.test_client().post("/auth/reset", data={"login": "a@example.vn"}).status_code == 302
+    assert not any("/auth/reset/" in record.getMessage() for record in caplog.records)
+
+
+def test_log_lines_of_a_reset_link_request_do_not_carry_its_token(app):
+    import json
+    import logging
+
+    from app.core.logs import JsonFormatter
+
+    with app.test_request_context("/auth/reset/SECRET-TOKEN-123"):
+        line = JsonFormatter().format(logging.LogRecord("congdanso", logging.WARNING, "", 0, "x", (), None))
+    assert "SECRET-TOKEN-123" not in line
+    assert json.loads(line)["path"] == "/auth/reset/<token>"

@@ -62,6 +62,29 @@ def test_a_district_organizer_can_neither_read_nor_import_into_the_province_bank
     assert page.status_code == 404  # the province contest is not theirs either
 
 
+def test_a_district_organizer_can_change_nothing_in_the_province_bank(app, client, login, world, make_user):
+    """Every form of the bank editor refuses a bank outside the organizer's scope (404), not only
+    its pages: editing a key, retiring, renaming, importing into it by its own page."""
+    question = _question(app, "q1")
+    district = make_user(full_name="Tổ chức Huyện Một", roles={"organizer": "901"})
+    login(district)
+    wrong_key = "B" if question.correct == [0] else "A"
+    assert client.post(f"/organize/banks/thu/questions/{question.id}/edit",
+                       data=_form("q1", correct=[wrong_key])).status_code == 404
+    assert client.post(f"/organize/banks/thu/questions/{question.id}/retire").status_code == 404
+    assert client.post("/organize/banks/thu/settings", data={"slug": "cua-toi", "title": "Của tôi"}
+                       ).status_code == 404
+    assert client.post("/organize/banks/thu/questions/new", data=_form("moi-9")).status_code == 404
+    body = write_csv(CSV_HEADER, [["thu", "q1", "Câu hỏi 1?", "Đúng 1", "Sai 1", wrong_key, "", "2.3", "1", ""]])
+    assert client.post("/organize/banks/thu/import", data={"file": (io.BytesIO(body), "doi-dap-an.csv")},
+                       content_type="multipart/form-data").status_code == 404
+    after = _question(app, "q1")
+    assert (after.correct, after.active) == (question.correct, True)
+    assert _question(app, "moi-9") is None
+    with app.app_context():
+        assert db.session.scalar(select(QuestionBank.slug).where(QuestionBank.slug == "thu")) == "thu"
+
+
 def test_banks_belong_to_the_scope_of_whoever_creates_them(app, client, login, world, make_user):
     district = make_user(full_name="Tổ chức Huyện Một", roles={"organizer": "901"})
     login(district)

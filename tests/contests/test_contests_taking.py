@@ -248,3 +248,81 @@ def test_public_boards_show_data_without_login(app, client, world, register):
         board = client.get("/contests/cuoc-thi/rounds/1/localities?parent=901").get_data(as_text=True)
         assert "Xã Tân Thành" in board
         assert "Phạm V. C" in client.get("/contests/cuoc-thi/board").get_data(as_text=True)
+
+
+# --- practice and open rounds (issue 19, item 1) ---------------------------------------------------
+
+def _revealed(html: str) -> set[str]:
+    """The keys and explanations a result page gives away (the fixture's right answer is "Đúng <n>")."""
+    keys = set(re.findall(r"(Đúng \d+)\s*<strong>\((?:đáp án đúng|right answer)\)", html))
+    return keys | set(re.findall(r"Giải thích \d+", html))
+
+
+def _practise(client, bank: str, count: int = 40):
+    """Start a practice, submit it unanswered, and return (start response, result page or None)."""
+    response = client.post("/contests/practice", data={"banks": [bank], "count": str(count)})
+    if response.status_code != 302:
+        return response, None
+    attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+    client.post(f"/contests/attempts/{attempt_id}", data={"action": "submit"})
+    return response, client.get(f"/contests/attempts/{attempt_id}/result").get_data(as_text=True)
+
+
+def test_practice_reveals_no_key_of_a_bank_an_open_round_draws_from(app, client, world, login, make_user):
+    from tests.contests.conftest import make_bank
+
+    with app.app_context():
+        make_bank("tu-do", 6)  # a bank no round draws from
+        db.session.commit()
+    user = make_user(locality="9010101")
+    with time_machine.travel(NOW, tick=False):
+        login(user)
+        page = client.get("/contests/practice").get_data(as_text=True)
+        assert 'value="thu"' not in page
+        assert 'id="reserved-banks"' in page
+        revealed: set[str] = set()
+        for _ in range(3):
+            response, result = _practise(client, "thu")
+            assert response.status_code == 400
+            revealed |= _revealed(result or "")
+        assert revealed == set()
+        with app.app_context():
+            assert db.session.scalar(db.select(db.func.count(ContestAttempt.id))) == 0
+        # practice from a bank no round uses keeps its immediate feedback
+        _response, result = _practise(client, "tu-do", 6)
+        assert len(_revealed(result)) == 12
+    # once the round has closed (and its answers are reviewable anyway) the bank is open to practice
+    with time_machine.travel(NOW + timedelta(days=8), tick=False):
+        login(user)
+        _response, result = _practise(client, "thu", 3)
+        assert len(_revealed(result)) == 6
+
+
+def test_a_scheduled_round_hides_the_keys_of_an_earlier_practice_of_its_bank(app, client, world, login,
+                                                                              make_user):
+    from app.contests.models import ContestRound
+    from tests.contests.conftest import make_bank
+
+    with app.app_context():
+        make_bank("sau", 4)
+        db.session.commit()
+    user = make_user(locality="9010101")
+    with time_machine.travel(NOW, tick=False):
+        login(user)
+        response, result = _practise(client, "sau", 4)
+        assert len(_revealed(result)) == 8
+        with app.app_context():
+            db.session.add(ContestRound(contest_id=world["contest_id"], number=2, title="Tuần 2",
+                                        opens_at=NOW + timedelta(days=7), closes_at=NOW + timedelta(days=14),
+                                        question_count=4, draw={"banks": ["sau"]}))
+            db.session.commit()
+        attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
+        result = client.get(f"/contests/attempts/{attempt_id}/result").get_data(as_text=True)
+        assert _revealed(result) == set()
+        assert len(re.findall(r"Câu hỏi \d+\?", result)) == 4  # the questions still show, without their answers
+        page = client.get("/contests/practice").get_data(as_text=True)
+        assert 'value="sau"' not in page
+        assert "Ngân hàng thử" in page.split('id="reserved-banks"')[1]
+    with time_machine.travel(NOW + timedelta(days=15), tick=False):
+        login(user)
+        assert len(_revealed(client.get(f"/contests/attempts/{attempt_id}/result").get_data(as_text=True))) == 8

@@ -9,6 +9,7 @@ from flask import current_app, jsonify
 from pydantic import BaseModel, Field
 
 from app.accounts import service as accounts
+from app.accounts.routes.auth import login_account_limit
 from app.accounts.tokens import issue_token, remember_read, revoke_tokens
 from app.api import bp
 from app.api.auth import bearer_digest, token_user_id
@@ -40,10 +41,12 @@ class Token(BaseModel):
     401: Reply("Wrong login or password.", headers=("WWW-Authenticate",)),
 })
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
+@login_account_limit
 def auth_token():
     """Exchange a phone number or e-mail and a password for a bearer token (30 days).
 
-    Rate-limited per address (`LOGIN_LIMIT_PER_IP`)."""
+    Rate-limited per address (`LOGIN_LIMIT_PER_IP`) and per account (`LOGIN_LIMIT_PER_ACCOUNT`
+    failed attempts, shared with the login form)."""
     data = parse_body(TokenRequest)
     user = accounts.authenticate(data.login, data.password)
     if user is None:

@@ -34,8 +34,14 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_key() -> str:
-    """Rate-limit key for one account: the normalized login typed into the form."""
-    raw = request.form.get("login", "")
+    """Rate-limit key for one account: the normalized login typed into the web form or sent in the
+    API's JSON body."""
+    raw = request.form.get("login")
+    if raw is None:
+        body = request.get_json(silent=True)
+        raw = body.get("login") if isinstance(body, dict) else None
+    if not isinstance(raw, str):
+        raw = ""
     try:
         return "login:" + accounts.parse_login(raw)[1]
     except AccountError:
@@ -44,15 +50,23 @@ def _login_key() -> str:
 
 def _failed_login(response) -> bool:
     """Only refused logins count towards the login limits: a person who logs in and out ten
-    times a day (a helper's shared phone, a class) is never locked out by their own successes."""
-    return response.status_code != 302
+    times a day (a helper's shared phone, a class) is never locked out by their own successes.
+    A success answers 302 on the form, 201 on the API."""
+    return response.status_code not in (201, 302)
+
+
+# One limit per account shared by every way of logging in (the web form and ``POST
+# /api/v1/auth/token``): only failed attempts count, and once LOGIN_LIMIT_PER_ACCOUNT failures are
+# reached both answer 429.
+login_account_limit = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], scope="login-account", key_func=_login_key,
+    methods=["POST"], deduct_when=_failed_login,
+)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"],
-               deduct_when=_failed_login)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_key,
-               methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed_login)
+@login_account_limit
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -126,7 +140,8 @@ def reset_request():
         user = accounts.find_by_login(form.login.data)
         if user is not None and user.is_active:
             token = accounts.make_reset_token(user)
-            accounts.send_reset_link(user, url_for("auth.reset_password", token=token, _external=True))
+            # From PUBLIC_BASE_URL, never from the request's Host header (which anyone can set).
+            accounts.send_reset_link(user, messaging.public_url("auth.reset_password", token=token))
         # Same answer whether or not the account exists, so logins cannot be probed.
         flash(_("If an account exists for this login, a reset link has been sent to it."), "info")
         return redirect(url_for("auth.login"))

@@ -313,7 +313,8 @@ def winners_export(round_id: int, fmt: str):
 
 
 def _verify_url(code: str) -> str:
-    return url_for("verify.verify", code=code, _external=True)
+    """The certificate's verification link, from PUBLIC_BASE_URL (never the request's Host)."""
+    return messaging.public_url("verify.verify", code=code)
 
 
 @bp.get("/rounds/<int:round_id>/certificates.zip")

@@ -406,7 +406,12 @@ def units(slug: str, number: int):
 def practice():
     form = PracticeForm()
     summary = bank_service.banks_summary()
-    form.banks.choices = [(s["bank"].slug, s["bank"].title) for s in summary if s["count"]]
+    # Banks of open or scheduled rounds are not offered: practice shows keys right after submitting.
+    reserved = bank_service.reserved_banks()
+    form.banks.choices = [(s["bank"].slug, s["bank"].title) for s in summary
+                          if s["count"] and s["bank"].slug not in reserved]
+    unavailable = [(s["bank"].title, reserved[s["bank"].slug]) for s in summary
+                   if s["count"] and s["bank"].slug in reserved]
     if request.method == "GET" and form.banks.choices:
         form.banks.data = [form.banks.choices[0][0]]
     if form.validate_on_submit():
@@ -417,6 +422,7 @@ def practice():
         else:
             db.session.commit()
             return redirect(url_for(".take", attempt_id=attempt.id))
-    return render_template("contests/practice.html", form=form), 400 if request.method == "POST" else 200
+    return render_template("contests/practice.html", form=form, unavailable=unavailable), (
+        400 if request.method == "POST" else 200)
 
 

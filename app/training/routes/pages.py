@@ -14,6 +14,7 @@ from app.accounts.scope import ensure_in_scope, role_required, scope_filter
 from app.competency import indicators
 from app.competency.framework import get_framework
 from app.contests.models import QuestionBank
+from app.core import messaging
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
 from app.learn.models import Course
@@ -322,7 +323,8 @@ def _certificate(certificate_id: int) -> Certificate:
 @login_required
 def certificate_pdf(certificate_id: int):
     cert = _certificate(certificate_id)
-    pdf = certificates.render_pdf(cert, url_for("verify.verify", code=cert.code, _external=True))
+    # The verification link from PUBLIC_BASE_URL, never from the request's Host header.
+    pdf = certificates.render_pdf(cert, messaging.public_url("verify.verify", code=cert.code))
     return Response(
         pdf,
         mimetype="application/pdf",
