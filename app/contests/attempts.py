@@ -193,10 +193,11 @@ def clean_answers(attempt: ContestAttempt, raw: dict) -> dict[str, list[int]]:
         if not isinstance(values, list):
             values = [values]
         # Option numbers come as JSON ints or decimal strings; ``isdigit`` alone would let through
-        # superscripts such as "²", which ``int()`` refuses. One comprehension: this is the submit path.
+        # superscripts such as "²", which ``int()`` refuses, and the length check the 4,300+ digit
+        # strings that ``int()`` refuses too. One comprehension: this is the submit path.
         size = sizes[key]
         out[key] = sorted({int(v) for v in values
-                           if (type(v) is int or (type(v) is str and v.isdecimal())) and 0 <= int(v) < size})
+                           if (type(v) is int or (type(v) is str and len(v) < 10 and v.isdecimal())) and 0 <= int(v) < size})
     return out
 
 

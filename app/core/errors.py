@@ -39,6 +39,11 @@ def _messages() -> dict[int, str]:
     }
 
 
+def error_response(status: int, message: str):
+    """The error page (or, under ``/api/``, the JSON error) with ``message``, in the person's language."""
+    return _render(status, message)
+
+
 def _render(status: int, message: str | None = None):
     message = message or _messages().get(status, _("Something went wrong."))
     if request.path.startswith("/api/"):

@@ -23,3 +23,17 @@ class Int32Converter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int32"] = Int32Converter
+
+
+def int32_or_none(raw: object) -> int | None:
+    """``raw`` as a whole number from 0 to ``MAX_INT32`` if it is written in ASCII digits, else
+    ``None``. For numbers typed into forms and query strings: ``str.isdigit`` accepts "²" and
+    "٣", which ``int()`` refuses or reads, and ``int()`` refuses over 4,300 digits (a 500 either
+    way); a number beyond an ``Integer`` column's range would be refused by the database."""
+    if not isinstance(raw, str):
+        return None
+    raw = raw.strip()
+    if not raw or len(raw) > 10 or not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if value <= MAX_INT32 else None

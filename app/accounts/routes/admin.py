@@ -59,7 +59,7 @@ def users():
                            total=total, page_size=PAGE_SIZE)
 
 
-@bp.route("/users/<int:user_id>/roles", methods=["GET", "POST"])
+@bp.route("/users/<int32:user_id>/roles", methods=["GET", "POST"])
 @role_required("admin", "manager")
 def user_roles(user_id: int):
     """Grant or revoke roles. Managers may only make helpers, inside their own area."""
@@ -88,7 +88,7 @@ def user_roles(user_id: int):
         400 if request.method == "POST" else 200
 
 
-@bp.post("/users/<int:user_id>/roles/<int:grant_id>/revoke")
+@bp.post("/users/<int32:user_id>/roles/<int32:grant_id>/revoke")
 @role_required("admin", "manager")
 def revoke_role(user_id: int, grant_id: int):
     person = db.session.get(User, user_id)
