@@ -116,7 +116,7 @@ def check_question(raw: dict, codes: frozenset[str]) -> tuple[QuestionData | Non
         errors.append(("competence", _("unknown competence code %(code)s", code=code)))
     try:
         difficulty = int(float(str(raw.get("difficulty") or "1")))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc"; "inf" (int() of an infinite float)
         difficulty = 0
     if difficulty not in (1, 2, 3):
         errors.append(("difficulty", _("difficulty must be 1, 2 or 3")))

@@ -140,13 +140,16 @@ def save_contest(contest: Contest | None, actor: User, **values) -> Contest:
         raise ContestError(_("Choose at least one audience group."), "groups")
     values["groups"] = groups
     created = contest is None
-    if contest is None:
-        contest = Contest(created_by_id=actor.id)
-        db.session.add(contest)
-    for key, value in values.items():
-        setattr(contest, key, value)
     try:
+        # Added and changed inside the savepoint: when it is rolled back (a duplicate short name),
+        # a new contest leaves the session and a changed one is reloaded, so that nothing flushes
+        # the refused values again while the form is shown (that was a 500).
         with db.session.begin_nested():
+            if contest is None:
+                contest = Contest(created_by_id=actor.id)
+                db.session.add(contest)
+            for key, value in values.items():
+                setattr(contest, key, value)
             db.session.flush()
     except IntegrityError as exc:
         raise ContestError(_("Another contest already uses this short name."), "slug") from exc
