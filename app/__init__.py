@@ -115,11 +115,16 @@ def create_app(config_class: type[Config] | str | None = None) -> Flask:
         g.large_text = request.cookies.get("large_text") == "1"
         g.low_data = request.cookies.get("low_data") == "1"
 
+    hsts_seconds = int(app.config.get("HSTS_SECONDS") or 0)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if hsts_seconds:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={hsts_seconds}; includeSubDomains")
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; media-src 'self'; "

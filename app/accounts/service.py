@@ -136,6 +136,13 @@ def change_password(user: User, new_password: str) -> None:
     revoke_tokens(user.id)
 
 
+def end_sessions(user: User) -> None:
+    """Log the person out everywhere (at logout): the session id a cookie carries holds
+    ``session_version``, which changes here, so a copy of the session cookie is no longer
+    accepted (the user loader compares it). Bearer tokens of the JSON API stay valid."""
+    user.session_version = (user.session_version or 1) + 1
+
+
 # --- password reset ----------------------------------------------------------------------------
 
 def _serializer() -> URLSafeTimedSerializer:

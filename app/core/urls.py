@@ -8,7 +8,10 @@ database, where PostgreSQL refuses it ("integer out of range") and SQLite cannot
 
 from __future__ import annotations
 
-from flask import Flask
+import re
+from urllib.parse import urlsplit
+
+from flask import Flask, request
 from werkzeug.routing import IntegerConverter, Map
 
 MAX_INT32 = 2**31 - 1
@@ -37,3 +40,27 @@ def int32_or_none(raw: object) -> int | None:
         return None
     value = int(raw)
     return value if value <= MAX_INT32 else None
+
+
+# A path of this site: one "/" then no "/" or "\\" (browsers read "//host" and "/\\host" as another
+# host), and no white space or control character anywhere (browsers drop tabs and line breaks
+# from a URL, so "/\t/evil.example" becomes "//evil.example"; a line break cannot be a header).
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is safe to redirect to as a path of this site, else ``None``."""
+    if target and len(target) <= 2000 and _LOCAL_PATH.fullmatch(target):
+        return target
+    return None
+
+
+def referrer_path() -> str | None:
+    """The path and query of the request's ``Referer`` when it is a page of this site."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host:
+        return None
+    return local_path((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))

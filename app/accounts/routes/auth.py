@@ -2,8 +2,6 @@
 receives."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -22,15 +20,14 @@ from app.accounts.service import AccountError
 from app.core import messaging
 from app.core.extensions import db, limiter
 from app.core.text import fold
+from app.core.urls import local_path
 from app.localities.picker import read_picker
 
 bp = Blueprint("auth", __name__, template_folder="../templates")
 
 
 def _safe_next(target: str | None) -> str:
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.index")
+    return local_path(target) or url_for("main.index")
 
 
 def _login_key() -> str:
@@ -67,6 +64,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)  # a copied session cookie ends with this one
+        db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("main.index"))
