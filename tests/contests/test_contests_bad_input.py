@@ -109,3 +109,18 @@ def test_an_export_holding_a_name_stored_with_esc_still_answers(app, client, log
     assert xlsx.headers["Cache-Control"] == "no-store"
     names = [c.value for row in load_workbook(io.BytesIO(xlsx.data)).worksheets[0].iter_rows() for c in row]
     assert "Nguyễn[31m Văn An" in names
+
+
+@pytest.mark.parametrize(("column", "value"), [("question", "Câu? " * 20_000), ("option_a", "A" * 1001),
+                                               ("explanation", "Vì " * 40_000)])
+def test_a_bank_import_with_a_text_too_long_is_refused_by_line(app, client, login, world, column, value):
+    login(world["organizer"])
+    row = dict(zip(HEADER, ["moi", "m1", "Câu một?", "A1", "B1", "", "", "A", "", "2.3", "1", ""], strict=True))
+    row[column] = value
+    response = client.post("/organize/banks/import",
+                           data={"file": (io.BytesIO(write_csv(HEADER, [list(row.values())])), "cau-hoi.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "Dòng 2" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Question.id)).where(Question.key == "m1")) == 0
