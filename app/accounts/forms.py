@@ -75,3 +75,11 @@ class MessagePreferencesForm(FlaskForm):
         ("", _l("Automatic (e-mail if I have one, else SMS)")), ("email", _l("E-mail")), ("sms", _l("SMS")),
         ("zalo", _l("Zalo"))], validators=[Optional()])
     submit = SubmitField(_l("Save"))
+
+
+class ConfirmImportForm(FlaskForm):
+    """Confirms an import whose changes to existing accounts were listed (the file is kept
+    server-side under ``token`` meanwhile)."""
+
+    token = HiddenField(validators=[DataRequired(), Length(min=32, max=32)])
+    submit = SubmitField(_l("Confirm these changes and import"))

@@ -44,6 +44,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rows: int = 0
+    # Changes to existing records the importer must confirm first (nothing written until then).
+    to_confirm: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
