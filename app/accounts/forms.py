@@ -83,3 +83,9 @@ class ConfirmImportForm(FlaskForm):
 
     token = HiddenField(validators=[DataRequired(), Length(min=32, max=32)])
     submit = SubmitField(_l("Confirm these changes and import"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=128)],
+                             description=_l("To confirm that it is you."))
+    submit = SubmitField(_l("Delete my account for good"))

@@ -512,3 +512,17 @@ def participants_in(locality: Locality, round_: ContestRound) -> int:
         )
         or 0
     )
+
+
+ANONYMOUS = "Ẩn danh"  # the name an erased participant's entries keep
+
+
+def erase_person(person: User) -> None:
+    """A person deleted their account: their contest entries keep their place, group and results
+    (rankings and tallies do not change) under an anonymous name, without phone or birth year;
+    live boards are rebuilt on their next read with that name."""
+    entries = db.session.scalars(select(ContestEntry).where(ContestEntry.user_id == person.id)).all()
+    for entry in entries:
+        entry.full_name, entry.phone, entry.birth_year = ANONYMOUS, None, None
+    if entries:
+        forget_board_rounds()
