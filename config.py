@@ -19,6 +19,8 @@ class Config:
     """Production-safe defaults; override with environment variables."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    HSTS_SECONDS = 0  # no Strict-Transport-Security header (production sets it)
+    DEMO_DATA_ALLOWED = True  # ``flask demo seed`` (refused by the production configuration)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'congdanso.db'}"
     )
@@ -167,6 +169,10 @@ class ProductionConfig(Config):
         if config.get("MESSAGES_TO_LOG"):
             problems.append("MESSAGES_TO_LOG cannot be on in production (messages carry reset tokens)")
         return problems
+    # Strict-Transport-Security on every response (browsers then never use plain HTTP): one year.
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    # ``flask demo seed`` creates accounts with a known password: never here.
+    DEMO_DATA_ALLOWED = False
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

@@ -18,3 +18,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.officials_cli)
     add_demo_seeder(app, demo.seed_demo_accounts)
     register_kind(app, "password_reset", _l("Password reset links"), security=True)
+    from app.accounts.officials import CHANGE_ACTION
+    from app.core.audit import register_action
+
+    register_action(CHANGE_ACTION, _l("changed an account through the officials import"), {
+        "full_name": _l("Full name"), "kind": _l("Kind of account"), "locality": _l("Locality"),
+        "workplace_unit": _l("Workplace unit"), "position": _l("Position"), "birth_year": _l("Year of birth")})

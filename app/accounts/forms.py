@@ -76,3 +76,17 @@ class MessagePreferencesForm(TranslatedForm):
         ("", _l("Automatic (e-mail if I have one, else SMS)")), ("email", _l("E-mail")), ("sms", _l("SMS")),
         ("zalo", _l("Zalo"))], validators=[Optional()])
     submit = SubmitField(_l("Save"))
+
+
+class ConfirmImportForm(TranslatedForm):
+    """Confirms an import whose changes to existing accounts were listed (the file is kept
+    server-side under ``token`` meanwhile)."""
+
+    token = HiddenField(validators=[DataRequired(), Length(min=32, max=32)])
+    submit = SubmitField(_l("Confirm these changes and import"))
+
+
+class DeleteAccountForm(TranslatedForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=128)],
+                             description=_l("To confirm that it is you."))
+    submit = SubmitField(_l("Delete my account for good"))

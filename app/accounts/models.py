@@ -26,7 +26,8 @@ class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
-            "phone IS NOT NULL OR email IS NOT NULL OR is_assisted", name="has_login_or_assisted"
+            "phone IS NOT NULL OR email IS NOT NULL OR is_assisted OR deleted_at IS NOT NULL",
+            name="has_login_or_assisted",
         ),
         CheckConstraint("kind IN ('citizen', 'official')", name="kind_valid"),
         CheckConstraint("length(full_name) > 0", name="full_name_not_empty"),
@@ -56,6 +57,9 @@ class User(UserMixin, Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person deleted their account: the row stays, anonymised, so that contest
+    # results, rankings and tallies do not change (accounts.service.delete_account).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Loaded on use: the current user is read on every request and rarely needs these.
     locality: Mapped[Locality | None] = relationship()

@@ -1,8 +1,17 @@
-"""Bulk import of officials (CSV/XLSX) by admins and organizers."""
+"""Bulk import of officials (CSV/XLSX) by admins and organizers.
+
+Existing accounts (matched by phone) are protected: an import changes only accounts living inside
+the importer's area (an account with no locality only by an admin), never their contact details
+(the e-mail of an existing account stays the person's own; it is set only on new accounts), and
+the changes it would make are listed for the importer to confirm before anything is written
+(``import_officials(..., confirmed=False)`` returns them in ``report.to_confirm``); each changed
+account is then audited with its fields before and after.
+"""
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -10,6 +19,7 @@ from sqlalchemy import select
 from app.accounts import service as accounts
 from app.accounts.models import User, WorkplaceUnit
 from app.accounts.scope import in_scope
+from app.core import audit
 from app.core.extensions import db
 from app.core.tabular import ImportReport, Table
 from app.core.text import fold
@@ -17,6 +27,19 @@ from app.localities.models import Locality
 
 OFFICIAL_COLUMNS = ["phone", "full_name", "locality_code", "workplace_unit", "position"]
 OPTIONAL_COLUMNS = ["email", "birth_year", "unit_headcount"]
+CHANGE_ACTION = "official.import_change"
+
+
+@dataclass
+class AccountChange:
+    """What an import would change on one existing account: ``changes`` maps a field to
+    ``[before, after]`` (as text)."""
+
+    line: int
+    user_id: int
+    phone: str
+    full_name: str
+    changes: dict[str, list] = field(default_factory=dict)
 
 
 def validate_official_rows(table: Table, importer: User) -> tuple[ImportReport, list[dict]]:
@@ -91,17 +114,57 @@ def validate_official_rows(table: Table, importer: User) -> tuple[ImportReport, 
     } if emails else {}
     for r in clean:
         user = existing.get(r["phone"])
-        if user is not None and user.locality is not None and not in_scope(importer, ("organizer",), user.locality):
+        if user is not None and not _may_change(importer, user):
             report.add(r["line"], _("this phone number belongs to a person outside your area"), "phone")
-        if r["email"] and r["email"] in taken_emails and taken_emails[r["email"]] != r["phone"]:
+        if user is None and r["email"] and r["email"] in taken_emails:
             report.add(r["line"], _("e-mail address already used by another account"), "email")
     return report, clean
 
 
-def import_officials(table: Table, importer: User,
-                     progress: Callable[[int], None] | None = None) -> ImportReport:
+def change_labels() -> dict[str, str]:
+    """How the fields of an ``AccountChange`` read (confirmation list and audit)."""
+    return {"full_name": _("Full name"), "kind": _("Kind of account"), "locality": _("Locality"),
+            "workplace_unit": _("Workplace unit"), "position": _("Position"), "birth_year": _("Year of birth")}
+
+
+def _may_change(importer: User, user: User) -> bool:
+    """An existing account is the importer's to change when it lives inside their area (one with
+    no locality yet: only an admin's), and it is a citizen's or an official's."""
+    if user.kind not in ("citizen", "official"):
+        return False
+    if user.locality is None:
+        return importer.has_role("admin")
+    return in_scope(importer, ("organizer",), user.locality)
+
+
+def planned_changes(clean: list[dict], existing: dict[str | None, User]) -> list[AccountChange]:
+    """The changes the rows would make to existing accounts (only fields that differ)."""
+    found = []
+    for r in clean:
+        user = existing.get(r["phone"])
+        if user is None:
+            continue
+        unit = user.workplace_unit.name if user.workplace_unit else None
+        pairs = {
+            "full_name": (user.full_name, r["full_name"]),
+            "kind": (user.kind, "official"),
+            "locality": (user.locality.code if user.locality else None, r["locality"].code),
+            "workplace_unit": (unit, r["unit"]),
+            "position": (user.position, r["position"]),
+            "birth_year": (user.birth_year, r["birth_year"] or user.birth_year),
+        }
+        changes = {name: [before, after] for name, (before, after) in pairs.items() if before != after}
+        if changes:
+            found.append(AccountChange(r["line"], user.id, user.phone or "", user.full_name, changes))
+    return found
+
+
+def import_officials(table: Table, importer: User, progress: Callable[[int], None] | None = None,
+                     confirmed: bool = False) -> ImportReport:
     """Validate every row, then create or update the officials (caller commits).
 
+    When rows would change existing accounts and the importer has not ``confirmed`` them, nothing
+    is written: the changes are returned in ``report.to_confirm`` (``AccountChange`` each).
     New accounts get a random password: the official sets their own through "forgot password".
     """
     report, clean = validate_official_rows(table, importer)
@@ -110,6 +173,10 @@ def import_officials(table: Table, importer: User,
     existing = {
         u.phone: u for u in db.session.scalars(select(User).where(User.phone.in_([r["phone"] for r in clean])))
     }
+    report.to_confirm = planned_changes(clean, existing)
+    if report.to_confirm and not confirmed:
+        return report
+    changed = {change.user_id: change for change in report.to_confirm}
     units: dict[tuple[int, str], WorkplaceUnit] = {}
     for r in clean:
         key = (r["locality"].id, r["unit"])
@@ -121,16 +188,19 @@ def import_officials(table: Table, importer: User,
             user.set_password(secrets.token_urlsafe(24))
             db.session.add(user)
             report.created += 1
-        else:
+            if r["email"]:
+                user.email = r["email"]  # contact details only on new accounts
+        elif user.id in changed:
             report.updated += 1
+            audit.record(importer, CHANGE_ACTION, "user", user.id, changes=changed[user.id].changes)
+        else:
+            report.unchanged += 1
         user.full_name = r["full_name"]
         user.search_name = fold(r["full_name"])
         user.kind = "official"
         user.locality = r["locality"]
         user.workplace_unit = units[key]
         user.position = r["position"]
-        if r["email"]:
-            user.email = r["email"]
         if r["birth_year"]:
             user.birth_year = r["birth_year"]
         if progress:

@@ -8,12 +8,12 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import RoleGrant, User, WorkplaceUnit
 from app.accounts.tokens import revoke_tokens
-from app.core import messaging
+from app.core import audit, messaging
 from app.core.extensions import db
 from app.core.text import fold
 from app.core.types import utcnow
@@ -134,6 +134,47 @@ def change_password(user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.session_version = (user.session_version or 1) + 1
     revoke_tokens(user.id)
+
+
+def end_sessions(user: User) -> None:
+    """Log the person out everywhere (at logout): the session id a cookie carries holds
+    ``session_version``, which changes here, so a copy of the session cookie is no longer
+    accepted (the user loader compares it). Bearer tokens of the JSON API stay valid."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+DELETED_NAME = "Người dùng đã xoá"  # what an erased account is called wherever it still appears
+
+
+def delete_account(user: User, password: str) -> None:
+    """Erase the person's account at their request (Decree 13/2023/NĐ-CP), once their password is
+    confirmed (``AccountError`` otherwise; caller commits).
+
+    The row stays, anonymised, so that contest results stay as anonymous rows and rankings and
+    tallies do not change: name, phone, e-mail, year of birth, workplace, position and password
+    are erased, the account is closed (``active`` false, every session and API token ended), its
+    roles, message preferences and queued messages deleted; each domain erases or anonymises its
+    own rows (``app.core.personal_data.register_eraser``: contest entries anonymised, certificates
+    revoked...). The locality stays: it only counts the person in their area's tallies.
+    """
+    from app.core.models import MessagePreference, OutboxMessage
+    from app.core.personal_data import run_erasers
+
+    if not user.check_password(password or ""):
+        raise AccountError(_("The password is not right."), "password")
+    run_erasers(user)
+    audit.record(user, "account.delete", "user", user.id)
+    revoke_tokens(user.id)
+    db.session.execute(delete(MessagePreference).where(MessagePreference.user_id == user.id))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    user.grants.clear()
+    user.full_name, user.search_name = DELETED_NAME, fold(DELETED_NAME)
+    user.phone = user.email = user.password_hash = None
+    user.birth_year, user.workplace_unit, user.position = None, None, None
+    user.active = False
+    user.deleted_at = utcnow()
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
 
 
 # --- password reset ----------------------------------------------------------------------------

@@ -118,6 +118,16 @@ def _options():
     return labels, sort, descending, metric, min(max(threshold, 0.0), 100.0)
 
 
+# The query parameters a unit's page reads and passes on to its links, charts and exports.
+QUERY_PARAMETERS = ("on", "sort", "dir", "metric", "threshold")
+
+
+def _known_query() -> dict[str, str]:
+    """The page's own query parameters: any other (``code``, ``fmt``, ``_external``...) would
+    clash with ``url_for``'s arguments when passed on to the links (a 500)."""
+    return {name: request.args[name][:40] for name in QUERY_PARAMETERS if name in request.args}
+
+
 def _data(code: str, scoped: bool = True):
     locality, figures = _unit(code, scoped)
     labels, sort, descending, metric, threshold = _options()
@@ -160,7 +170,7 @@ def unit(code: str):
         levels_table=tables.levels_table(data["totals"]),
         areas_table=tables.areas_table(data["rows"], means),
         weeks_table=tables.weeks_table(weeks),
-        query=request.args.to_dict(),
+        query=_known_query(),
         reorganizations=reports_dates(),
         sortable=tables.SORTABLE,
         columns=tables.COLUMNS,

@@ -36,3 +36,7 @@ def init_app(app: Flask) -> None:
     register_kind(app, "contest_round_opened", _l("A contest round I registered for opens"))
     register_kind(app, "contest_results", _l("Contest results and prizes"))
     add_collector(app, messages.collect)
+    from app.contests.service import erase_person
+    from app.core.personal_data import register_eraser
+
+    register_eraser(app, erase_person)

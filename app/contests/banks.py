@@ -98,6 +98,10 @@ def parse_correct(raw) -> list[int] | None:
     return sorted(out) or None
 
 
+# The same limits as the question editor's form (bank_forms.QuestionForm), for every way in.
+MAX_TEXT, MAX_OPTION = 5000, 1000
+
+
 def check_question(raw: dict, codes: frozenset[str]) -> tuple[QuestionData | None, list[tuple[str, str]]]:
     """Validate one question given as plain values; returns the data or ``(field, message)`` errors."""
     errors: list[tuple[str, str]] = []
@@ -107,9 +111,15 @@ def check_question(raw: dict, codes: frozenset[str]) -> tuple[QuestionData | Non
     text = str(raw.get("text") or "").strip()
     if not text:
         errors.append(("question", _("the question text is empty")))
+    elif len(text) > MAX_TEXT:
+        errors.append(("question", _("the question text is longer than %(n)s characters", n=MAX_TEXT)))
     options = [str(o).strip() for o in (raw.get("options") or []) if str(o or "").strip()]
     if not 2 <= len(options) <= 6:
         errors.append(("options", _("a question needs 2 to 6 options")))
+    elif any(len(option) > MAX_OPTION for option in options):
+        errors.append(("options", _("an option is longer than %(n)s characters", n=MAX_OPTION)))
+    if len(str(raw.get("explanation") or "").strip()) > MAX_TEXT:
+        errors.append(("explanation", _("the explanation is longer than %(n)s characters", n=MAX_TEXT)))
     correct = parse_correct(raw.get("correct"))
     if correct is None:
         errors.append(("correct", _("correct must be one or more letters A–F")))
@@ -120,7 +130,7 @@ def check_question(raw: dict, codes: frozenset[str]) -> tuple[QuestionData | Non
         errors.append(("competence", _("unknown competence code %(code)s", code=code)))
     try:
         difficulty = int(float(str(raw.get("difficulty") or "1")))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc"; "inf" (int() of an infinite float)
         difficulty = 0
     if difficulty not in (1, 2, 3):
         errors.append(("difficulty", _("difficulty must be 1, 2 or 3")))

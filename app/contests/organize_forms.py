@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.contests.ranking import CRITERION_LABELS
-from app.core.forms import TranslatedForm
+from app.core.forms import PlausibleDate, TranslatedForm
 
 CRITERIA_CHOICES = [("", _l("— none —")), *CRITERION_LABELS.items()]
 
@@ -68,10 +68,10 @@ class ContestForm(TranslatedForm):
 class RoundForm(TranslatedForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
     opens_at = DateTimeLocalField(
-        _l("Opens (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        _l("Opens (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(), PlausibleDate()]
     )
     closes_at = DateTimeLocalField(
-        _l("Closes (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        _l("Closes (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(), PlausibleDate()]
     )
     banks = SelectMultipleField(_l("Question banks"), choices=[], validators=[DataRequired()])
     tags = StringField(

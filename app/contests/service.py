@@ -138,13 +138,16 @@ def save_contest(contest: Contest | None, actor: User, **values) -> Contest:
         raise ContestError(_("Choose at least one audience group."), "groups")
     values["groups"] = groups
     created = contest is None
-    if contest is None:
-        contest = Contest(created_by_id=actor.id)
-        db.session.add(contest)
-    for key, value in values.items():
-        setattr(contest, key, value)
     try:
+        # Added and changed inside the savepoint: when it is rolled back (a duplicate short name),
+        # a new contest leaves the session and a changed one is reloaded, so that nothing flushes
+        # the refused values again while the form is shown (that was a 500).
         with db.session.begin_nested():
+            if contest is None:
+                contest = Contest(created_by_id=actor.id)
+                db.session.add(contest)
+            for key, value in values.items():
+                setattr(contest, key, value)
             db.session.flush()
     except IntegrityError as exc:
         raise ContestError(_("Another contest already uses this short name."), "slug") from exc
@@ -474,3 +477,17 @@ def participants_in(locality: Locality, round_: ContestRound) -> int:
         )
         or 0
     )
+
+
+ANONYMOUS = "Ẩn danh"  # the name an erased participant's entries keep
+
+
+def erase_person(person: User) -> None:
+    """A person deleted their account: their contest entries keep their place, group and results
+    (rankings and tallies do not change) under an anonymous name, without phone or birth year;
+    live boards are rebuilt on their next read with that name."""
+    entries = db.session.scalars(select(ContestEntry).where(ContestEntry.user_id == person.id)).all()
+    for entry in entries:
+        entry.full_name, entry.phone, entry.birth_year = ANONYMOUS, None, None
+    if entries:
+        forget_board_rounds()

@@ -47,7 +47,12 @@ def seed_demo() -> None:
 
 @demo_cli.command("seed")
 def seed_cmd() -> None:
-    """Create or refresh the demo data (the demo province, accounts and content)."""
+    """Create or refresh the demo data (the demo province, accounts and content); refused under
+    the production configuration (its accounts have a published password)."""
+    if not current_app.config.get("DEMO_DATA_ALLOWED", False):
+        raise click.ClickException(
+            "Demo data is never created under the production configuration (APP_CONFIG=production): "
+            "its accounts have a published password.")
     seed_demo()
     click.echo("Demo data ready. Logins: 0900000001 … 0900000006, password demo12345.")
 

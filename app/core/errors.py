@@ -53,6 +53,11 @@ def _titles() -> dict[int, str]:
     }
 
 
+def error_response(status: int, message: str):
+    """The error page (or, under ``/api/``, the JSON error) with ``message``, in the person's language."""
+    return _render(status, message)
+
+
 def _render(status: int, message: str | None = None):
     message = message or _messages().get(status, _("Something went wrong."))
     if request.path.startswith("/api/"):

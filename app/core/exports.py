@@ -43,6 +43,7 @@ from typing import Any
 from flask import Response, abort
 from flask_babel import gettext as _
 
+from app.core.inputs import CONTROL_CHARACTERS
 from app.core.types import TZ, utcnow
 
 FORMATS = {
@@ -52,8 +53,7 @@ FORMATS = {
 # A cell beginning with one of these is read by spreadsheets as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # C0 controls except tab, line feed and carriage return, DEL and the C1 controls: openpyxl refuses
-# them and they have no business in a filed table.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# them and they have no business in a filed table (input refuses them too: app.core.inputs).
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 XLSX_TIME_FORMAT = 'yyyy-mm-dd hh:mm:ss "{offset}"'

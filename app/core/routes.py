@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.extensions import db
+from app.core.urls import local_path, referrer_path
 
 bp = Blueprint("main", __name__)
 
@@ -23,14 +24,9 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def _back() -> str:
-    target = request.form.get("next") or request.referrer or url_for("main.index")
-    if not target.startswith("/") or target.startswith("//"):
-        # referrer is absolute: keep only its path so we never redirect off-site
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(target)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return target
+    """Where to go after changing a preference: the form's ``next`` or the page it was sent from,
+    when it is a path of this site (never another host: ``app.core.urls.local_path``)."""
+    return local_path(request.form.get("next")) or referrer_path() or url_for("main.index")
 
 
 @bp.get("/")

@@ -13,6 +13,8 @@ from typing import IO
 
 from flask_babel import gettext as _
 
+from app.core.inputs import has_control_characters
+
 MAX_ROWS = 200_000
 
 
@@ -42,6 +44,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rows: int = 0
+    # Changes to existing records the importer must confirm first (nothing written until then).
+    to_confirm: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -88,9 +92,18 @@ def read_table(source: bytes | IO[bytes] | Path | str, filename: str, required: 
             _("Missing columns: %(cols)s. The first line must be: %(header)s",
               cols=", ".join(missing), header=",".join(required))
         )
-    if len(table.rows) > MAX_ROWS:
-        raise TableError(_("The file has more than %(n)s rows.", n=MAX_ROWS))
     return table
+
+
+def _too_many_rows() -> TableError:
+    return TableError(_("The file has more than %(n)s rows.", n=MAX_ROWS))
+
+
+def _check_text(number: int, values: list[str]) -> None:
+    """Refuse a line holding a control character (the same rule as every form: app.core.inputs)."""
+    if any(has_control_characters(v) for v in values):
+        raise TableError(_("Line %(line)s holds an invisible control character. Remove it and try again.",
+                           line=number))
 
 
 def _read_csv(data: bytes) -> Table:
@@ -108,10 +121,14 @@ def _read_csv(data: bytes) -> Table:
     if not lines:
         raise TableError(_("The file is empty."))
     header = _clean_header(lines[0])
+    if len(lines) > MAX_ROWS + 1:
+        raise _too_many_rows()
+    _check_text(1, lines[0])
     rows = []
     for number, cells in enumerate(lines[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
+        _check_text(number, cells)
         row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
         if len(cells) > len(header):
             row["__extra__"] = "1"
@@ -126,19 +143,37 @@ def _read_xlsx(data: bytes) -> Table:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise TableError(_("The file is not a valid XLSX workbook.")) from exc
+    try:
+        return _read_sheet(workbook)
+    finally:
+        workbook.close()
+
+
+def _read_sheet(workbook) -> Table:
+    """The first sheet, read row by row (read-only mode): refused as soon as it is known to hold
+    more than ``MAX_ROWS`` rows (from its declared size, else while reading), before the work."""
+    if not workbook.worksheets:
+        raise TableError(_("The workbook has no sheet."))
     sheet = workbook.worksheets[0]
+    declared = getattr(sheet, "max_row", None)
+    if isinstance(declared, int) and declared > MAX_ROWS + 1:
+        raise _too_many_rows()
     iterator = sheet.iter_rows(values_only=True)
     try:
-        header = _clean_header(next(iterator))
+        header_cells = ["" if c is None else str(c) for c in next(iterator)]
     except StopIteration as exc:
         raise TableError(_("The file is empty.")) from exc
+    _check_text(1, header_cells)
+    header = _clean_header(header_cells)
     rows = []
     for number, cells in enumerate(iterator, start=2):
+        if number > MAX_ROWS + 1:
+            raise _too_many_rows()
         values = ["" if c is None else str(c).strip() for c in cells]
         if not any(values):
             continue
+        _check_text(number, values)
         rows.append((number, {name: (values[i] if i < len(values) else "") for i, name in enumerate(header)}))
-    workbook.close()
     return Table(header, rows)
 
 

@@ -66,24 +66,37 @@ def save_lesson(lesson: Lesson | None, course: Course, data: dict, files: dict) 
     if other is not None and (lesson is None or other != lesson.id):
         raise AuthoringError("slug", _("Another lesson of this course uses this short name."))
     codes = parse_codes(data["competences"])
-    if lesson is None:
-        lesson = Lesson(slug=slug, course=course)
-        db.session.add(lesson)
-    for name, kind in (("video", "video"), ("captions", "captions"), ("poster", "image")):
+    written: list = []
+    try:
+        # Uploads are stored without flushing: a new lesson is only flushed once every field is
+        # set (its half-built row flushed by the media lookup was a 500).
+        with db.session.no_autoflush:
+            if lesson is None:
+                lesson = Lesson(slug=slug, course=course)
+                db.session.add(lesson)
+            lesson.slug, lesson.title, lesson.kind = slug, data["title"].strip(), data["kind"]
+            lesson.minutes, lesson.competences, lesson.status = data["minutes"], codes, data["status"]
+            lesson.position, lesson.body = data.get("order") or 0, (data.get("body") or "").strip()
+            lesson.search_text = fold(f"{lesson.title} {lesson.body[:500]}")
+            _store_uploads(lesson, files, (("video", "video"), ("captions", "captions"), ("poster", "image")),
+                           written)
+            if data["kind"] == "video" and data["status"] == "published" and lesson.video is None:
+                raise AuthoringError("video", _("A published video lesson needs a video file."))
+    except AuthoringError:
+        media_service.remove_files(written)  # the caller rolls the rows back; the files go too
+        raise
+    db.session.flush()
+    return lesson
+
+
+def _store_uploads(target: Lesson | Step, files: dict, names: tuple[tuple[str, str], ...], written: list) -> None:
+    for name, kind in names:
         upload = files.get(name)
         if upload is not None and upload.filename:
             try:
-                setattr(lesson, name, media_service.store_upload(upload, kind))
+                setattr(target, name, media_service.store_upload(upload, kind, written))
             except media_service.MediaError as exc:
                 raise AuthoringError(name, str(exc)) from exc
-    if data["kind"] == "video" and data["status"] == "published" and lesson.video is None:
-        raise AuthoringError("video", _("A published video lesson needs a video file."))
-    lesson.slug, lesson.title, lesson.kind = slug, data["title"].strip(), data["kind"]
-    lesson.minutes, lesson.competences, lesson.status = data["minutes"], codes, data["status"]
-    lesson.position, lesson.body = data.get("order") or 0, (data.get("body") or "").strip()
-    lesson.search_text = fold(f"{lesson.title} {lesson.body[:500]}")
-    db.session.flush()
-    return lesson
 
 
 def add_step(lesson: Lesson, title: str) -> Step:
@@ -110,12 +123,22 @@ def step_check(data: dict) -> dict | None:
     return check
 
 
+class _PlainLoader(yaml.SafeLoader):
+    """YAML's safe loader reading dates and times as the text they are written as: a rehearsal
+    form is stored as JSON, which has no date (an unquoted ``2026-01-31`` was a 500)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
 def step_rehearsal(raw: str) -> dict | None:
     """The rehearsal form from its YAML text, validated; None when empty."""
     if not (raw or "").strip():
         return None
     try:
-        rehearsal = yaml.safe_load(raw)
+        rehearsal = yaml.load(raw, Loader=_PlainLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
         raise AuthoringError("rehearsal", _("The YAML text is not valid: %(problem)s", problem=exc)) from exc
     problems = rehearsal_problems(rehearsal)
@@ -128,14 +151,13 @@ def save_step(step: Step, data: dict, files: dict) -> Step:
     """Update a step's text, media, check question and rehearsal form."""
     check, rehearsal = step_check(data), step_rehearsal(data.get("rehearsal") or "")
     if check and rehearsal:
-        raise AuthoringError("rehearsal", _("A step has either a check question or a rehearsal form, not both."))
-    for name, kind in (("image", "image"), ("audio", "audio")):
-        upload = files.get(name)
-        if upload is not None and upload.filename:
-            try:
-                setattr(step, name, media_service.store_upload(upload, kind))
-            except media_service.MediaError as exc:
-                raise AuthoringError(name, str(exc)) from exc
+        raise AuthoringError("rehearsal", "a step has either a check question or a rehearsal form")
+    written: list = []
+    try:
+        _store_uploads(step, files, (("image", "image"), ("audio", "audio")), written)
+    except AuthoringError:
+        media_service.remove_files(written)
+        raise
     step.title, step.body = data["title"].strip(), (data.get("body") or "").strip()
     step.tip = (data.get("tip") or "").strip() or None
     step.warning = (data.get("warning") or "").strip() or None

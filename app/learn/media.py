@@ -167,8 +167,10 @@ def safe_filename(name: str, content_type: str) -> str:
     return stem + EXTENSIONS[content_type]
 
 
-def store_media(data: bytes, filename: str, kind: str) -> MediaFile:
-    """Check and store ``data``; the existing row when the same content is stored already."""
+def store_media(data: bytes, filename: str, kind: str, written: list[Path] | None = None) -> MediaFile:
+    """Check and store ``data``; the existing row when the same content is stored already.
+    ``written`` collects the files this call wrote, for ``remove_files`` when the change that
+    stored them is refused after all (its rows are rolled back, its files must go too)."""
     content_type = check_media(data, kind)
     digest = hashlib.sha256(data).hexdigest()
     pending = (obj for obj in db.session.new if isinstance(obj, MediaFile) and obj.sha256 == digest)
@@ -183,16 +185,24 @@ def store_media(data: bytes, filename: str, kind: str) -> MediaFile:
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)
         tmp.replace(path)
+        if written is not None:
+            written.append(path)
     return media
 
 
-def store_upload(file_storage, kind: str) -> MediaFile:
+def store_upload(file_storage, kind: str, written: list[Path] | None = None) -> MediaFile:
     """Store a file uploaded through a form (read at most one byte past the limit)."""
     limit = MEDIA_RULES[kind][0]
     data = file_storage.stream.read(limit + 1)
     if not data:
         raise MediaError(_("The file is empty."))
-    return store_media(data, file_storage.filename or kind, kind)
+    return store_media(data, file_storage.filename or kind, kind, written)
+
+
+def remove_files(paths: list[Path]) -> None:
+    """Delete files ``store_media`` wrote for a change that was refused."""
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=1024)

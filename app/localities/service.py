@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 from app.core.extensions import db
 from app.core.tabular import ImportReport, Table
 from app.core.text import collation_key, fold
+from app.core.urls import int32_or_none
 from app.localities.models import Locality
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,20}$")
@@ -142,9 +143,9 @@ def picker_levels(selected: Locality | None, root: Locality | None = None) -> li
 def resolve_picked(values: list[str]) -> Locality | None:
     """The deepest unit chosen in the picker's selects (``loc`` values, in level order)."""
     for raw in reversed(values):
-        raw = (raw or "").strip()
-        if raw.isdigit():
-            return db.session.get(Locality, int(raw))
+        number = int32_or_none(raw)
+        if number is not None:
+            return db.session.get(Locality, number)
     return None
 
 

@@ -22,3 +22,7 @@ def init_app(app: Flask) -> None:
     register_kind(app, "training_overdue", _l("Required training overdue"))
     register_kind(app, "training_digest", _l("Weekly digest of my area's training (managers)"))
     add_collector(app, messages.collect)
+    from app.core.personal_data import register_eraser
+    from app.training.certificates import erase_person
+
+    register_eraser(app, erase_person)

@@ -195,3 +195,10 @@ def render_pdf(cert: Certificate, verify_url: str) -> bytes:
     pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+def erase_person(person: User) -> None:
+    """A person deleted their account: their certificates are revoked and no longer name them."""
+    for cert in db.session.scalars(select(Certificate).where(Certificate.user_id == person.id)):
+        revoke_automatically(cert, "account deleted")
+        cert.full_name = "Ẩn danh"

@@ -7,7 +7,7 @@ from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import TranslatedForm
+from app.core.forms import PlausibleDate, TranslatedForm
 
 
 class AssignmentForm(TranslatedForm):
@@ -21,7 +21,7 @@ class AssignmentForm(TranslatedForm):
     target_role = SelectField(_l("Role"), validators=[Optional()])
     target_position = StringField(_l("Position (exact, optional)"), validators=[Optional(), Length(max=120)])
     workplace_unit_id = SelectField(_l("Workplace unit (optional)"), coerce=int, validators=[Optional()])
-    due_on = DateField(_l("Due date"), validators=[DataRequired()])
+    due_on = DateField(_l("Due date"), validators=[DataRequired(), PlausibleDate()])
     test_questions = IntegerField(
         _l("Final test questions (0 = no test)"), default=0, validators=[NumberRange(min=0, max=50)]
     )

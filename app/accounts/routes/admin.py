@@ -1,21 +1,36 @@
 """Administration of people: accounts, roles over parts of the tree, the officials' import."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+import re
+import secrets
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.accounts import officials
 from app.accounts import service as accounts
-from app.accounts.forms import GrantForm
+from app.accounts.forms import ConfirmImportForm, GrantForm
 from app.accounts.models import User
 from app.accounts.scope import ensure_in_scope, in_scope, role_required, scope_filter
 from app.core import audit
 from app.core.extensions import db
-from app.core.tabular import write_csv
+from app.core.forms import TableUploadForm
+from app.core.tabular import TableError, read_table, write_csv
 from app.core.text import fold
-from app.core.views import import_page
 from app.localities import service as localities
 from app.localities.models import Locality
 
@@ -59,7 +74,7 @@ def users():
                            total=total, page_size=PAGE_SIZE)
 
 
-@bp.route("/users/<int:user_id>/roles", methods=["GET", "POST"])
+@bp.route("/users/<int32:user_id>/roles", methods=["GET", "POST"])
 @role_required("admin", "manager")
 def user_roles(user_id: int):
     """Grant or revoke roles. Managers may only make helpers, inside their own area."""
@@ -88,7 +103,7 @@ def user_roles(user_id: int):
         400 if request.method == "POST" else 200
 
 
-@bp.post("/users/<int:user_id>/roles/<int:grant_id>/revoke")
+@bp.post("/users/<int32:user_id>/roles/<int32:grant_id>/revoke")
 @role_required("admin", "manager")
 def revoke_role(user_id: int, grant_id: int):
     person = db.session.get(User, user_id)
@@ -105,13 +120,80 @@ def revoke_role(user_id: int, grant_id: int):
     return redirect(url_for("admin.user_roles", user_id=person.id))
 
 
+PENDING_IMPORT = "officials_import"  # session key: the token of the upload awaiting confirmation
+
+
+def _pending_dir() -> Path:
+    path = Path(current_app.instance_path) / "pending-imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _keep_upload(data: bytes, filename: str) -> str:
+    """Keep an upload whose changes await confirmation; its token is also kept in the session,
+    so that only the person who uploaded it can confirm it."""
+    token = secrets.token_hex(16)
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    (_pending_dir() / f"{token}{suffix}").write_bytes(data)
+    session[PENDING_IMPORT] = token
+    return token
+
+
+def _take_upload(token: str) -> tuple[bytes, str] | None:
+    """The kept upload of ``token`` (removed from disk), if it is this session's."""
+    if session.pop(PENDING_IMPORT, None) != token or not re.fullmatch(r"[0-9a-f]{32}", token):
+        return None
+    for suffix in (".csv", ".xlsx"):
+        path = _pending_dir() / f"{token}{suffix}"
+        if path.exists():
+            data = path.read_bytes()
+            path.unlink()
+            return data, f"officials{suffix}"
+    return None
+
+
 @bp.route("/officials/import", methods=["GET", "POST"])
 @role_required("organizer")
 def import_officials():
-    """Upload officials (phone, name, locality, unit, position); all rows checked first."""
-    return import_page(_("Import officials"), officials.OFFICIAL_COLUMNS, officials.OPTIONAL_COLUMNS,
-                        lambda table: officials.import_officials(table, current_user),
-                        "import_officials", "user", url_for("admin.officials_template"))
+    """Upload officials (phone, name, locality, unit, position); all rows checked first. Changes to
+    existing accounts are listed and written only once the importer confirms them."""
+    form, confirm = TableUploadForm(), ConfirmImportForm()
+    report, error, token = None, None, None
+    upload: tuple[bytes, str] | None = None
+    confirmed = request.method == "POST" and "token" in request.form
+    if confirmed:
+        if confirm.validate_on_submit():
+            upload = _take_upload(confirm.token.data)
+        if upload is None:
+            error = _("This import is no longer waiting for confirmation: upload the file again.")
+    elif form.validate_on_submit():
+        upload = (form.file.data.stream.read(), form.file.data.filename or "")
+    if upload is not None:
+        try:
+            table = read_table(upload[0], upload[1], officials.OFFICIAL_COLUMNS)
+        except TableError as exc:
+            error = str(exc)
+        else:
+            report = officials.import_officials(table, current_user, confirmed=confirmed)
+            if report.ok and report.to_confirm and not confirmed:
+                db.session.rollback()
+                token = _keep_upload(upload[0], upload[1])
+                confirm.token.data = token
+            elif report.ok:
+                audit.record(current_user, "import_officials", "user", None,
+                             created=report.created, updated=report.updated)
+                db.session.commit()
+                flash(_("Import finished: %(c)s created, %(u)s updated.", c=report.created,
+                        u=report.updated), "success")
+            else:
+                db.session.rollback()
+    failed = request.method == "POST" and (error or form.errors or (report and not report.ok))
+    return render_template(
+        "admin/officials_import.html", form=form, confirm=confirm, report=report, error=error,
+        token=token, title=_("Import officials"), columns=officials.OFFICIAL_COLUMNS,
+        optional=officials.OPTIONAL_COLUMNS, template_url=url_for("admin.officials_template"),
+        field_labels=officials.change_labels(),
+    ), 400 if failed else 200
 
 
 @bp.get("/officials/template.csv")

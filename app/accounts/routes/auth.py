@@ -2,7 +2,7 @@
 receives."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import json
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.accounts import service as accounts
 from app.accounts.forms import (
     ChangePasswordForm,
+    DeleteAccountForm,
     LoginForm,
     MessagePreferencesForm,
     ProfileForm,
@@ -19,18 +20,19 @@ from app.accounts.forms import (
     ResetRequestForm,
 )
 from app.accounts.service import AccountError
-from app.core import messaging
+from app.core import messaging, personal_data
+from app.core.exports import download
 from app.core.extensions import db, limiter
 from app.core.text import fold
+from app.core.types import utcnow
+from app.core.urls import local_path
 from app.localities.picker import read_picker
 
 bp = Blueprint("auth", __name__, template_folder="../templates")
 
 
 def _safe_next(target: str | None) -> str:
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.index")
+    return local_path(target) or url_for("main.index")
 
 
 def _login_key() -> str:
@@ -88,6 +90,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)  # a copied session cookie ends with this one
+        db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("main.index"))
@@ -233,3 +238,31 @@ def message_preferences():
         return redirect(url_for("auth.message_preferences"))
     return render_template("auth/messages.html", form=form, kinds=kinds, opted_out=set(pref.opted_out or []),
                            user=current_user), 400 if request.method == "POST" else 200
+
+
+@bp.get("/my-data")
+@login_required
+def my_data():
+    """Everything the product holds about the person, as a JSON download (Decree 13/2023)."""
+    data = {"exported_at": utcnow().isoformat(), "person": current_user.id, **personal_data.collect(current_user)}
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    return download(body, f"my-data-{current_user.id}.json", "application/json")
+
+
+@bp.route("/delete-account", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Erase one's own account, once the password is confirmed (results stay as anonymous rows)."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.delete_account(current_user, form.password.data)
+        except AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your account is deleted. Your contest results stay, without your name."), "info")
+            return redirect(url_for("main.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/delete_account.html", form=form), status

@@ -28,6 +28,7 @@ from app.core.extensions import db
 from app.core.models import MessageCampaign
 from app.core.tabular import write_csv, write_xlsx
 from app.core.types import TZ, utcnow
+from app.core.urls import int32_or_none
 from app.localities.models import Locality
 from app.localities.service import get_by_code
 from app.training import certificates
@@ -111,7 +112,7 @@ def _contest_values(form: ContestForm) -> dict:
 
 
 @bp.route("/contests/new", methods=["GET", "POST"])
-@bp.route("/contests/<int:contest_id>/edit", methods=["GET", "POST"])
+@bp.route("/contests/<int32:contest_id>/edit", methods=["GET", "POST"])
 @role_required(*ROLES)
 def edit_contest(contest_id: int | None = None):
     contest = _contest(contest_id) if contest_id else None
@@ -149,8 +150,9 @@ def _round_values(form: RoundForm) -> dict:
     prizes = []
     for line in (form.prizes.data or "").splitlines():
         label, _sep, count = line.rpartition(":")
-        if label.strip() and count.strip().isdigit():
-            prizes.append({"label": label.strip()[:80], "count": int(count)})
+        number = int32_or_none(count)
+        if label.strip() and number is not None:
+            prizes.append({"label": label.strip()[:80], "count": number})
     mix = {"1": form.easy.data or 0, "2": form.medium.data or 0, "3": form.hard.data or 0}
     tags = [t.strip().lower() for t in re.split(r"[,;]", form.tags.data or "") if t.strip()]
     return {
@@ -188,8 +190,8 @@ def _fill_round_form(form: RoundForm, round_: ContestRound) -> None:
         field.data = round_.criteria[i] if i < len(round_.criteria) else ""
 
 
-@bp.route("/contests/<int:contest_id>/rounds/new", methods=["GET", "POST"])
-@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+@bp.route("/contests/<int32:contest_id>/rounds/new", methods=["GET", "POST"])
+@bp.route("/rounds/<int32:round_id>/edit", methods=["GET", "POST"])
 @role_required(*ROLES)
 def edit_round(contest_id: int | None = None, round_id: int | None = None):
     round_ = _round(round_id) if round_id else None
@@ -217,7 +219,7 @@ def edit_round(contest_id: int | None = None, round_id: int | None = None):
     ), 400 if request.method == "POST" else 200
 
 
-@bp.get("/rounds/<int:round_id>")
+@bp.get("/rounds/<int32:round_id>")
 @role_required(*ROLES)
 def round_detail(round_id: int):
     round_ = _round(round_id)
@@ -242,7 +244,7 @@ def round_detail(round_id: int):
     )
 
 
-@bp.post("/rounds/<int:round_id>/finalize")
+@bp.post("/rounds/<int32:round_id>/finalize")
 @role_required(*ROLES)
 def finalize(round_id: int):
     round_ = _round(round_id)
@@ -260,7 +262,7 @@ def finalize(round_id: int):
     return redirect(url_for(".round_detail", round_id=round_id))
 
 
-@bp.post("/rounds/<int:round_id>/publish")
+@bp.post("/rounds/<int32:round_id>/publish")
 @role_required(*ROLES)
 def publish_results(round_id: int):
     round_ = _round(round_id)
@@ -275,7 +277,7 @@ def publish_results(round_id: int):
     return redirect(url_for(".round_detail", round_id=round_id))
 
 
-@bp.get("/rounds/<int:round_id>/winners")
+@bp.get("/rounds/<int32:round_id>/winners")
 @role_required(*ROLES)
 def winners(round_id: int):
     round_ = _round(round_id)
@@ -290,7 +292,7 @@ def winners(round_id: int):
     )
 
 
-@bp.get("/rounds/<int:round_id>/winners.pdf")
+@bp.get("/rounds/<int32:round_id>/winners.pdf")
 @role_required(*ROLES)
 def winners_pdf(round_id: int):
     round_ = _round(round_id)
@@ -301,7 +303,7 @@ def winners_pdf(round_id: int):
     )
 
 
-@bp.get("/rounds/<int:round_id>/winners-by-district.<fmt>")
+@bp.get("/rounds/<int32:round_id>/winners-by-district.<fmt>")
 @role_required(*ROLES)
 def winners_export(round_id: int, fmt: str):
     round_ = _round(round_id)
@@ -317,7 +319,7 @@ def _verify_url(code: str) -> str:
     return messaging.public_url("verify.verify", code=code)
 
 
-@bp.get("/rounds/<int:round_id>/certificates.zip")
+@bp.get("/rounds/<int32:round_id>/certificates.zip")
 @role_required(*ROLES)
 def certificates_zip(round_id: int):
     round_ = _round(round_id)
@@ -330,7 +332,7 @@ def certificates_zip(round_id: int):
     )
 
 
-@bp.get("/rounds/<int:round_id>/certificates/<int:certificate_id>.pdf")
+@bp.get("/rounds/<int32:round_id>/certificates/<int32:certificate_id>.pdf")
 @role_required(*ROLES)
 def certificate_pdf(round_id: int, certificate_id: int):
     round_ = _round(round_id)
@@ -356,7 +358,7 @@ def campaigns():
     )
 
 
-@bp.get("/messages/<int:campaign_id>")
+@bp.get("/messages/<int32:campaign_id>")
 @role_required(*ROLES)
 def campaign(campaign_id: int):
     found = db.session.get(MessageCampaign, campaign_id)
@@ -373,7 +375,7 @@ def campaign(campaign_id: int):
     )
 
 
-@bp.post("/rounds/<int:round_id>/void")
+@bp.post("/rounds/<int32:round_id>/void")
 @role_required(*ROLES)
 def void(round_id: int):
     round_ = _round(round_id)
@@ -406,7 +408,7 @@ def void(round_id: int):
     return redirect(url_for(".round_detail", round_id=round_id))
 
 
-@bp.get("/rounds/<int:round_id>/export/<kind>.<fmt>")
+@bp.get("/rounds/<int32:round_id>/export/<kind>.<fmt>")
 @role_required(*ROLES)
 def export(round_id: int, kind: str, fmt: str):
     round_ = _round(round_id)

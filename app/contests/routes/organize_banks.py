@@ -140,7 +140,7 @@ def new_question(slug: str):
     return _edit(_bank(slug), None)
 
 
-@bp.route("/banks/<slug>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@bp.route("/banks/<slug>/questions/<int32:question_id>/edit", methods=["GET", "POST"])
 @role_required(*ROLES)
 def edit_question(slug: str, question_id: int):
     bank = _bank(slug)
@@ -167,7 +167,7 @@ def _edit(bank: QuestionBank, question: Question | None):
                            open_rounds=open_rounds, letters=LETTERS), 400 if request.method == "POST" else 200
 
 
-@bp.route("/banks/<slug>/questions/<int:question_id>/retire", methods=["GET", "POST"])
+@bp.route("/banks/<slug>/questions/<int32:question_id>/retire", methods=["GET", "POST"])
 @role_required(*ROLES)
 def retire_question(slug: str, question_id: int):
     bank = _bank(slug)
@@ -185,7 +185,7 @@ def retire_question(slug: str, question_id: int):
     return redirect(url_for(".bank", slug=bank.slug))
 
 
-@bp.post("/banks/<slug>/questions/<int:question_id>/restore")
+@bp.post("/banks/<slug>/questions/<int32:question_id>/restore")
 @role_required(*ROLES)
 def restore_question(slug: str, question_id: int):
     bank = _bank(slug)

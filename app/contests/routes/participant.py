@@ -14,6 +14,7 @@ from app.contests.forms import GROUP_LABELS, PracticeForm, RegisterEntryForm
 from app.contests.models import ContestAttempt
 from app.core.extensions import db, limiter
 from app.core.types import utcnow
+from app.core.urls import int32_or_none
 from app.localities.picker import read_picker
 from app.localities.service import ancestors, distinct_labels, get_by_code
 from app.training import certificates
@@ -130,7 +131,7 @@ def register(slug: str):
     ), status
 
 
-@bp.get("/<slug>/rounds/<int:number>")
+@bp.get("/<slug>/rounds/<int32:number>")
 def round_page(slug: str, number: int):
     contest = _contest_or_404(slug)
     round_ = _round_or_404(contest, number)
@@ -160,7 +161,7 @@ def round_page(slug: str, number: int):
     )
 
 
-@bp.post("/<slug>/rounds/<int:number>/start")
+@bp.post("/<slug>/rounds/<int32:number>/start")
 @login_required
 @limiter.limit(start_limit, key_func=_user_key)
 def start(slug: str, number: int):
@@ -188,11 +189,10 @@ def _form_answers(attempt: ContestAttempt) -> dict:
 
 
 def _prediction() -> int | None:
-    raw = (request.form.get("prediction") or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return int32_or_none(request.form.get("prediction") or "")
 
 
-@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@bp.route("/attempts/<int32:attempt_id>", methods=["GET", "POST"])
 @login_required
 @limiter.limit(submit_limit, key_func=_user_key, methods=["POST"])
 def take(attempt_id: int):
@@ -258,7 +258,7 @@ def _confirm_submit(attempt: ContestAttempt):
     )
 
 
-@bp.post("/attempts/<int:attempt_id>/autosave")
+@bp.post("/attempts/<int32:attempt_id>/autosave")
 @login_required
 def autosave(attempt_id: int):
     """Called by contests.js with the form's fields; the no-JS form uses the Save button."""
@@ -273,7 +273,7 @@ def autosave(attempt_id: int):
     return jsonify({"saved": True})
 
 
-@bp.get("/attempts/<int:attempt_id>/result")
+@bp.get("/attempts/<int32:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
     attempt = _own_attempt(attempt_id)
@@ -288,7 +288,7 @@ def result(attempt_id: int):
     )
 
 
-@bp.get("/<slug>/rounds/<int:number>/board")
+@bp.get("/<slug>/rounds/<int32:number>/board")
 def board(slug: str, number: int):
     contest = _contest_or_404(slug)
     round_ = _round_or_404(contest, number)
@@ -317,7 +317,7 @@ def board(slug: str, number: int):
     )
 
 
-@bp.get("/<slug>/rounds/<int:number>/results")
+@bp.get("/<slug>/rounds/<int32:number>/results")
 def results_page(slug: str, number: int):
     contest = _contest_or_404(slug)
     round_ = _round_or_404(contest, number)
@@ -357,7 +357,7 @@ def overall(slug: str):
     )
 
 
-@bp.get("/<slug>/rounds/<int:number>/localities")
+@bp.get("/<slug>/rounds/<int32:number>/localities")
 def localities(slug: str, number: int):
     contest = _contest_or_404(slug)
     round_ = _round_or_404(contest, number)
@@ -387,7 +387,7 @@ def localities(slug: str, number: int):
     )
 
 
-@bp.get("/<slug>/rounds/<int:number>/units")
+@bp.get("/<slug>/rounds/<int32:number>/units")
 def units(slug: str, number: int):
     contest = _contest_or_404(slug)
     round_ = _round_or_404(contest, number)

@@ -47,7 +47,7 @@ def author_index():
 
 
 @bp.route("/author/new", methods=["GET", "POST"])
-@bp.route("/author/course/<int:course_id>", methods=["GET", "POST"])
+@bp.route("/author/course/<int32:course_id>", methods=["GET", "POST"])
 @role_required(*ORGANIZER)
 def author_course(course_id: int | None = None):
     """Create or edit a course; the page also lists its lessons and adds new ones."""
@@ -78,8 +78,8 @@ def _lesson_form(lesson: Lesson | None) -> LessonForm:
     return form
 
 
-@bp.route("/author/course/<int:course_id>/lessons/new", methods=["GET", "POST"])
-@bp.route("/author/lesson/<int:lesson_id>", methods=["GET", "POST"])
+@bp.route("/author/course/<int32:course_id>/lessons/new", methods=["GET", "POST"])
+@bp.route("/author/lesson/<int32:lesson_id>", methods=["GET", "POST"])
 @role_required(*ORGANIZER)
 def author_lesson(course_id: int | None = None, lesson_id: int | None = None):
     """Create or edit a lesson: fields, Markdown introduction with preview, video uploads, steps."""
@@ -105,7 +105,7 @@ def author_lesson(course_id: int | None = None, lesson_id: int | None = None):
                            preview=preview, new_step=NewStepForm(formdata=None))
 
 
-@bp.post("/author/lesson/<int:lesson_id>/steps")
+@bp.post("/author/lesson/<int32:lesson_id>/steps")
 @role_required(*ORGANIZER)
 def author_add_step(lesson_id: int):
     lesson = _get(Lesson, lesson_id)
@@ -118,7 +118,7 @@ def author_add_step(lesson_id: int):
     return redirect(url_for("learn.author_step", step_id=step.id))
 
 
-@bp.route("/author/step/<int:step_id>", methods=["GET", "POST"])
+@bp.route("/author/step/<int32:step_id>", methods=["GET", "POST"])
 @role_required(*ORGANIZER)
 def author_step(step_id: int):
     """Edit a step: instruction with preview, image, narration, check question, rehearsal form."""
@@ -149,7 +149,7 @@ def author_step(step_id: int):
     return render_template("learn/author/step.html", form=form, step=step, preview=preview)
 
 
-@bp.post("/author/step/<int:step_id>/move")
+@bp.post("/author/step/<int32:step_id>/move")
 @role_required(*ORGANIZER)
 def author_move_step(step_id: int):
     step = _get(Step, step_id)
@@ -158,7 +158,7 @@ def author_move_step(step_id: int):
     return redirect(url_for("learn.author_lesson", lesson_id=step.lesson_id) + "#steps")
 
 
-@bp.route("/author/step/<int:step_id>/delete", methods=["GET", "POST"])
+@bp.route("/author/step/<int32:step_id>/delete", methods=["GET", "POST"])
 @role_required(*ORGANIZER)
 def author_delete_step(step_id: int):
     step = _get(Step, step_id)

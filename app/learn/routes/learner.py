@@ -198,7 +198,7 @@ def watched(course_slug: str, lesson_slug: str):
     return redirect(url_for("learn.lesson_done", course_slug=course_slug, lesson_slug=lesson_slug))
 
 
-@bp.route("/<course_slug>/<lesson_slug>/step/<int:number>", methods=["GET", "POST"])
+@bp.route("/<course_slug>/<lesson_slug>/step/<int32:number>", methods=["GET", "POST"])
 def step(course_slug: str, lesson_slug: str, number: int):
     """One step per screen. POST moves on: a check must be answered right, a rehearsal filled right."""
     item = _lesson_or_404(course_slug, lesson_slug)
@@ -288,7 +288,7 @@ def _begin(citizen: User):
     return redirect(url_for("learn.catalogue"))
 
 
-@bp.post("/assist/start/<int:user_id>")
+@bp.post("/assist/start/<int32:user_id>")
 @role_required("helper")
 def assist_start(user_id: int):
     citizen = db.session.get(User, user_id)
@@ -321,7 +321,7 @@ def assist_new():
                            counts=learning.village_counts(current_user)), 422
 
 
-@bp.post("/assist/<int:assisted_session_id>/end")
+@bp.post("/assist/<int32:assisted_session_id>/end")
 @role_required("helper")
 def assist_end(assisted_session_id: int):
     assisted = learning.open_session(current_user, assisted_session_id)

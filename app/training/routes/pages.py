@@ -205,7 +205,7 @@ def _compliance_tables(assignment: TrainingAssignment):
     return rows, people, by_unit, by_locality
 
 
-@bp.route("/assignments/<int:assignment_id>")
+@bp.route("/assignments/<int32:assignment_id>")
 @role_required(*training.ASSIGNERS)
 def assignment(assignment_id: int):
     item = _assignment(assignment_id)
@@ -222,7 +222,7 @@ def assignment(assignment_id: int):
     )
 
 
-@bp.route("/assignments/<int:assignment_id>/export.<fmt>")
+@bp.route("/assignments/<int32:assignment_id>/export.<fmt>")
 @role_required(*training.ASSIGNERS)
 def export_assignment(assignment_id: int, fmt: str):
     item = _assignment(assignment_id)
@@ -267,7 +267,7 @@ def export_reminders(fmt: str):
 # --- final test ----------------------------------------------------------------------------------------
 
 
-@bp.route("/test/<int:assignment_id>", methods=["GET", "POST"])
+@bp.route("/test/<int32:assignment_id>", methods=["GET", "POST"])
 @login_required
 def test(assignment_id: int):
     enrollment = training.enrollment_for(current_user, assignment_id)
@@ -319,7 +319,7 @@ def _certificate(certificate_id: int) -> Certificate:
     return cert
 
 
-@bp.route("/certificates/<int:certificate_id>.pdf")
+@bp.route("/certificates/<int32:certificate_id>.pdf")
 @login_required
 def certificate_pdf(certificate_id: int):
     cert = _certificate(certificate_id)
@@ -348,7 +348,7 @@ def certificates_list():
     return render_template("training/certificates.html", certs=certs, form=RevokeForm())
 
 
-@bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@bp.route("/certificates/<int32:certificate_id>/revoke", methods=["POST"])
 @role_required("organizer")
 def revoke(certificate_id: int):
     cert = db.session.get(Certificate, certificate_id)
