@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'i19b_01'
-down_revision = 'i16b_02_outbox'
+down_revision = 'i18b_01'
 branch_labels = None
 depends_on = None
 
