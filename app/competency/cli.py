@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from app.competency import framework, reports
 from app.core.extensions import db
+from app.core.types import TZ
 
 reports_cli = click.Group("reports", help="Pre-aggregated figures of the dashboards.")
 
@@ -40,6 +41,20 @@ def refresh_cmd(full: bool, warm: bool | None) -> None:
             Locality.depth <= 1, Locality.dissolved_on.is_(None))))
         drawn = warm_charts(current_app._get_current_object(), codes)  # type: ignore[attr-defined]
         click.echo(f"Charts drawn ahead for {len(codes)} provinces and districts: {drawn}.")
+
+
+@reports_cli.command("tick")
+@with_appcontext
+def tick_cmd() -> None:
+    """Bring the figures up to now (run every minute from cron): keep the figures of every day that
+    ended since the last run, then recompute only the units with new events or passed due dates."""
+    done = reports.tick()
+    db.session.commit()
+    for day in done.days:
+        click.echo(f"Kept the figures of {day.isoformat()}.")
+    as_of = done.run.as_of.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S") if done.run.as_of else "?"
+    kind = "full" if done.run.full else "incremental"
+    click.echo(f"Refreshed ({kind}): {done.run.localities} units, as of {as_of} (Asia/Ho_Chi_Minh).")
 
 
 competency_cli = AppGroup("competency", help="The digital competence framework.")

@@ -26,6 +26,7 @@ from app.competency import levels as competency
 from app.competency.framework import get_framework
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
+from app.core.templating import local_date, local_dt
 from app.localities import service as localities
 from app.localities.models import Locality, LocalityHistory
 
@@ -103,6 +104,8 @@ def _data(code: str, scoped: bool = True):
     children = reports.child_totals(locality.id, view, on)
     rows = tables.child_rows(children, sort, descending, metric, threshold)
     return {
+        "as_of": as_of_text(view),
+        "as_of_short": as_of_short(view),
         "locality": locality,
         "view": view,
         "path": path,
@@ -140,6 +143,22 @@ def unit(code: str):
     )
 
 
+def as_of_text(view: reports.View) -> str:
+    """What every page, chart and export of the figures says about their date."""
+    if view.missing:
+        return _("No figures were kept for %(date)s.", date=local_date(view.day))
+    if view.as_of is None:
+        return _("No figures have been computed yet.")
+    return _("Figures as of %(time)s (Asia/Ho_Chi_Minh).", time=local_dt(view.as_of, "short"))
+
+
+def as_of_short(view: reports.View) -> str:
+    """The same, short enough for a chart's title."""
+    if view.missing or view.as_of is None:
+        return _("no figures")
+    return _("as of %(time)s", time=local_dt(view.as_of, "short"))
+
+
 def reports_dates() -> list[date]:
     return list(
         db.session.scalars(
@@ -159,6 +178,8 @@ def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
     rows = data["rows"]
     names = [r["name"] for r in rows]
     metric_label = data["labels"][data["metric"]]
+    dated = f" — {data['as_of']}"
+    stamp = f" · {data['as_of_short']}"
     if kind == "bars":
         values = [r[data["metric"]] for r in rows]
         alt = _(
@@ -167,7 +188,7 @@ def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
             unit=data["label"],
             values="; ".join(f"{n} {v:g}" for n, v in zip(names, values, strict=True)),
         )
-        return charts.bar_chart(names, values, metric_label, alt, fmt, threshold=data["threshold"])
+        return charts.bar_chart(names, values, metric_label + stamp, alt + dated, fmt, threshold=data["threshold"])
     if kind == "heatmap":
         means = reports.child_area_levels(data["locality"].id, data["view"], data["on"])
         areas = get_framework().areas
@@ -178,7 +199,7 @@ def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
             unit=data["label"],
         )
         return charts.heatmap(
-            [f"{a.code}. {a.name()}"[:28] for a in areas], names, grid, _("Mean level by area"), alt, fmt
+            [f"{a.code}. {a.name()}"[:28] for a in areas], names, grid, _("Mean level by area") + stamp, alt + dated, fmt
         )
     if kind == "trend":
         weeks = reports.weekly_totals(data["path"], view=data["view"])
@@ -194,7 +215,7 @@ def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
             values=", ".join(str(w["lessons_completed"]) for w in weeks),
         )
         return charts.trend_lines(
-            [w["week_start"].strftime("%d/%m") for w in weeks], series, _("Activity by week"), alt, fmt
+            [w["week_start"].strftime("%d/%m") for w in weeks], series, _("Activity by week") + stamp, alt + dated, fmt
         )
     abort(404)
 
@@ -232,6 +253,7 @@ def export(code: str, table: str, fmt: str):
     context = [(_("Unit"), f"{data['label']} ({code})")]
     if data["on"]:
         context.append((_("On"), data["on"].isoformat()))
+    context.append((_("As of"), data["as_of"]))
     return export_response(TableExport(title=titles[table], headers=header, rows=body, context=context,
                                        exported_by=person_label(current_user), filename=f"{table}-{code}{suffix}"),
                            fmt)
