@@ -207,7 +207,8 @@ def test_the_tick_command_keeps_days_and_says_as_of_when(runner, app, tree, make
         first = runner.invoke(args=["reports", "tick"])
     with time_machine.travel(local(date(2025, 6, 30), 0, 1), tick=False):
         second = runner.invoke(args=["reports", "tick"])
-    assert first.exit_code == 0 and second.exit_code == 0, (first.output, second.output)
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
     assert "as of 2025-06-29 23:50:00" in first.output
     assert "Kept the figures of 2025-06-29." in second.output
     with app.app_context():
