@@ -5,7 +5,15 @@ million citizens spread over the villages with competency levels and lesson prog
 the pre-aggregated figures (``flask reports refresh --full``), then times the province dashboard
 page end to end (HTTP request through the test client: SQL aggregates + rendering) and its chart.
 
-    .venv/bin/python -m bench.insights_dashboard [--citizens 1000000] [--database-url URL]
+Freshness (issue 17): one event (a lesson completed) followed by ``flask reports tick`` (what cron
+runs every minute), then a minute of events at 200 per second (12,000 lessons completed and
+contest answers by people all over the province) and the tick that brings the figures up to them.
+The tick must take well under a minute (it keeps up) and an event reaches the figures within the
+cron minute plus the tick. Every figure is also printed as a ratio to a trivial endpoint
+(GET /api/v1/time) measured in the same run, so runs on differently loaded machines compare.
+
+    .venv/bin/python -m bench.insights_dashboard [--citizens 1000000] [--events-per-second 200]
+        [--database-url URL]
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--citizens", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--events-per-second", type=int, default=200)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cds-insights-"))
     url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
@@ -193,6 +202,25 @@ def main() -> None:
     client.post("/auth/login", data={"login": "0999999999", "password": "bench-pass-1"})
     from app.competency import charts
 
+    medians: dict[str, float] = {}
+
+    def timed(url_path: str, runs: int = 5, clear: bool = True) -> None:
+        if clear:
+            charts.memory_cache.clear()  # the first chart request draws, the next ones hit the cache
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            response = client.get(url_path)
+            timings.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.status_code
+        first, rest = timings[0], sorted(timings[1:])
+        medians[url_path] = rest[len(rest) // 2]
+        print(
+            f"GET {url_path}: first {first * 1000:.0f} ms; then median {rest[len(rest) // 2] * 1000:.1f} ms, "
+            f"best {rest[0] * 1000:.0f} ms, worst {rest[-1] * 1000:.0f} ms"
+        )
+
+    timed("/api/v1/time", runs=21, clear=False)
     for url_path in (
         "/insights/unit/70",
         "/insights/unit/7000",
@@ -201,20 +229,81 @@ def main() -> None:
         "/insights/unit/70/chart/heatmap.png",
         "/insights/unit/70/export/children.xlsx",
     ):
-        charts.memory_cache.clear()  # the first chart request draws, the next ones hit the cache
-        timings = []
-        for _ in range(5):
-            started = time.perf_counter()
-            response = client.get(url_path)
-            timings.append(time.perf_counter() - started)
-            assert response.status_code == 200, response.status_code
-        first, rest = timings[0], sorted(timings[1:])
-        print(
-            f"GET {url_path}: first {first * 1000:.0f} ms; then median {rest[len(rest) // 2] * 1000:.0f} ms, "
-            f"best {rest[0] * 1000:.0f} ms, worst {rest[-1] * 1000:.0f} ms"
-        )
+        timed(url_path)
     print(f"chart cache: {charts.stats['misses']} drawn, {charts.stats['hits']} from the cache "
           f"({'Redis' if app.extensions.get('redis') is not None else 'in-process LRU'})")
+    ticks = freshness(app, args.citizens, villages, lesson_ids, args.events_per_second)
+    trivial = medians["/api/v1/time"]
+    print(f"ratios to GET /api/v1/time (median {trivial * 1000:.2f} ms in this run):")
+    for url_path, median in medians.items():
+        if url_path != "/api/v1/time":
+            print(f"  GET {url_path:<40} {median / trivial:8.1f}")
+    for name, seconds in ticks.items():
+        print(f"  {name:<44} {seconds / trivial:8.0f}")
+
+
+def freshness(app, citizens: int, villages: list[int], lesson_ids: list[int], per_second: int) -> dict:
+    """One event, then a minute of events at ``per_second``, each followed by the tick cron runs."""
+    from sqlalchemy import func, insert, select
+
+    from app.accounts.models import User
+    from app.competency import reports
+    from app.competency.models import Evidence
+    from app.core.extensions import db
+    from app.core.types import utcnow
+    from app.learn.models import LessonProgress
+
+    rng = random.Random(17)
+    results = {}
+    with app.app_context():
+        reports.tick()  # the figures are as of now: the next tick sees only what follows
+        db.session.commit()
+        uid = rng.randrange(1, citizens + 1)
+        before = reports.unit_totals("/70/")["lessons_completed"]
+        now = utcnow()
+        lesson = rng.choice(lesson_ids)
+        db.session.execute(
+            LessonProgress.__table__.delete().where(LessonProgress.user_id == uid, LessonProgress.lesson_id == lesson)
+        )
+        db.session.add(LessonProgress(user_id=uid, lesson_id=lesson, started_at=now, updated_at=now,
+                                      completed_at=now))
+        db.session.commit()
+        started = time.perf_counter()
+        done = reports.tick()
+        db.session.commit()
+        results["tick after one event"] = time.perf_counter() - started
+        after = reports.unit_totals("/70/")["lessons_completed"]
+        print(f"one event → tick: {results['tick after one event'] * 1000:.0f} ms, {done.run.localities} unit(s) "
+              f"recomputed; province lessons completed {before} → {after}")
+        count = per_second * 60
+        now = utcnow()
+        people = rng.sample(range(1, citizens + 1), count)
+        progress, evidence = [], []
+        for n, person in enumerate(people):
+            at = now - timedelta(seconds=60) + timedelta(seconds=n / per_second)
+            if n % 2:
+                progress.append({"user_id": person, "lesson_id": rng.choice(lesson_ids), "started_at": at,
+                                 "updated_at": at, "completed_at": at})
+            else:
+                evidence.append({"user_id": person, "competence_code": "2.3", "source": "contest",
+                                 "ref": f"bench-{n}", "success": True, "difficulty": 1.0, "occurred_at": at})
+        have = set(db.session.execute(select(LessonProgress.user_id, LessonProgress.lesson_id)).all())
+        progress = [p for p in progress if (p["user_id"], p["lesson_id"]) not in have]
+        if progress:
+            db.session.execute(insert(LessonProgress), progress)
+        db.session.execute(insert(Evidence), evidence)
+        db.session.commit()
+        touched = db.session.scalar(select(func.count(func.distinct(User.locality_id))).where(User.id.in_(people)))
+        started = time.perf_counter()
+        done = reports.tick()
+        db.session.commit()
+        results[f"tick after {count} events (60 s at {per_second}/s)"] = took = time.perf_counter() - started
+        print(f"{len(progress) + len(evidence)} events in the last minute over {touched} villages → tick: "
+              f"{took:.1f} s, {done.run.localities} units recomputed "
+              f"({'keeps up' if took < 60 else 'FALLS BEHIND'}: under the 60 s between two ticks); "
+              f"an event reaches the figures within {60 + took:.0f} s (cron minute + tick)")
+    return results
+
 
 if __name__ == "__main__":
     main()

@@ -423,6 +423,9 @@ def tick(now: datetime | None = None) -> Tick:
             previous = end
             day += timedelta(days=1)
     run = refresh_reports(until=now)
+    # One run a minute: keep a week of them (the latest is what the figures are as of).
+    db.session.execute(delete(ReportRefresh).where(ReportRefresh.started_at < now - timedelta(days=7),
+                                                   ReportRefresh.id != run.id))
     return Tick(days, run)
 
 
