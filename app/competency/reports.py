@@ -344,6 +344,7 @@ def refresh_reports(
     ``full`` recomputes every unit from the raw tables: the same figures as any sequence of
     incremental runs, so running it twice changes nothing (repair). Caller commits.
     """
+    db.session.flush()  # rows still pending in this session get their timestamps before ``until``
     until = until or utcnow()
     previous = figures_as_of()
     since = None if full or previous is None else previous - OVERLAP

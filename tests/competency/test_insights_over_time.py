@@ -213,3 +213,15 @@ def test_the_tick_command_keeps_days_and_says_as_of_when(runner, app, tree, make
     assert "Kept the figures of 2025-06-29." in second.output
     with app.app_context():
         assert db.session.get(ReportDay, date(2025, 6, 29)).as_of == reports.day_end(date(2025, 6, 29))
+
+
+def test_a_refresh_counts_what_its_own_session_has_not_flushed_yet(ctx, tree, make_user):
+    """Rows added in the same transaction get their timestamps before the refresh's as-of time."""
+    person = make_user(locality="9010101")
+    course = Course(slug="c", title="C", lessons=[Lesson(slug="l1", title="L1")])
+    db.session.add(course)
+    db.session.commit()
+    db.session.add(LessonProgress(user_id=person.id, lesson_id=course.lessons[0].id))
+    reports.refresh_reports(full=True)
+    db.session.commit()
+    assert reports.unit_totals("/90/")["learners"] == 1
