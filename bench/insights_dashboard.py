@@ -31,11 +31,13 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--events-per-second", type=int, default=200)
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the data already in --database-url (from an earlier run) as it is")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cds-insights-"))
     url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
 
-    from sqlalchemy import insert
+    from sqlalchemy import insert, select
 
     from app import create_app
     from app.accounts.models import RoleGrant, User
@@ -52,152 +54,157 @@ def main() -> None:
     app = create_app(Config)
     rng = random.Random(5)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        started = time.perf_counter()
-        units = [
-            {
-                "id": 1,
-                "code": "70",
-                "name": "Tỉnh",
-                "search_name": "tinh",
-                "type": "Tỉnh",
-                "parent_id": None,
-                "path": "/70/",
-                "depth": 0,
-            }
-        ]
-        villages = []
-        next_id = 2
-        for d in range(100):
-            d_code = f"7{d:03d}"
-            d_id = next_id
-            next_id += 1
-            units.append(
+        if not args.reuse:
+            db.drop_all()
+            db.create_all()
+            started = time.perf_counter()
+            units = [
                 {
-                    "id": d_id,
-                    "code": d_code,
-                    "name": f"Huyện {d}",
-                    "search_name": f"huyen {d}",
-                    "type": "Huyện",
-                    "parent_id": 1,
-                    "path": f"/70/{d_code}/",
-                    "depth": 1,
+                    "id": 1,
+                    "code": "70",
+                    "name": "Tỉnh",
+                    "search_name": "tinh",
+                    "type": "Tỉnh",
+                    "parent_id": None,
+                    "path": "/70/",
+                    "depth": 0,
                 }
-            )
-            for c in range(10):
-                c_code = f"{d_code}{c:02d}"
-                c_id = next_id
+            ]
+            villages = []
+            next_id = 2
+            for d in range(100):
+                d_code = f"7{d:03d}"
+                d_id = next_id
                 next_id += 1
                 units.append(
                     {
-                        "id": c_id,
-                        "code": c_code,
-                        "name": f"Xã {c_code}",
-                        "search_name": c_code,
-                        "type": "Xã",
-                        "parent_id": d_id,
-                        "path": f"/70/{d_code}/{c_code}/",
-                        "depth": 2,
+                        "id": d_id,
+                        "code": d_code,
+                        "name": f"Huyện {d}",
+                        "search_name": f"huyen {d}",
+                        "type": "Huyện",
+                        "parent_id": 1,
+                        "path": f"/70/{d_code}/",
+                        "depth": 1,
                     }
                 )
-                for v in range(9 if len(units) < 10_000 - 8 else 8):
-                    if len(units) >= 10_000:
-                        break
-                    v_code = f"{c_code}{v:02d}"
+                for c in range(10):
+                    c_code = f"{d_code}{c:02d}"
+                    c_id = next_id
+                    next_id += 1
                     units.append(
                         {
-                            "id": next_id,
-                            "code": v_code,
-                            "name": f"Thôn {v}",
-                            "search_name": v_code,
-                            "type": "Thôn",
-                            "parent_id": c_id,
-                            "path": f"/70/{d_code}/{c_code}/{v_code}/",
-                            "depth": 3,
+                            "id": c_id,
+                            "code": c_code,
+                            "name": f"Xã {c_code}",
+                            "search_name": c_code,
+                            "type": "Xã",
+                            "parent_id": d_id,
+                            "path": f"/70/{d_code}/{c_code}/",
+                            "depth": 2,
                         }
                     )
-                    villages.append(next_id)
-                    next_id += 1
-        db.session.execute(insert(Locality), units)
-        course = Course(
-            slug="dvc",
-            title="Dịch vụ công",
-            lessons=[Lesson(slug=f"l{n}", title=f"Bài {n}") for n in range(5)],
-        )
-        db.session.add(course)
-        db.session.commit()
-        lesson_ids = [lesson.id for lesson in course.lessons]
-        now = datetime(2025, 6, 1, tzinfo=UTC)
-        batch = 50_000
-        for start in range(0, args.citizens, batch):
-            users, levels, comps, progress = [], [], [], []
-            for n in range(start, min(start + batch, args.citizens)):
-                uid = n + 1
-                users.append(
-                    {
-                        "id": uid,
-                        "phone": f"09{n:08d}",
-                        "full_name": "Người dân",
-                        "search_name": "nguoi dan",
-                        "kind": "citizen",
-                        "locality_id": rng.choice(villages),
-                        "active": True,
-                        "is_assisted": False,
-                        "session_version": 1,
-                        "is_demo": False,
-                        "created_at": now,
-                    }
-                )
-                level = rng.choice((0, 0, 1, 2, 3, 4, 5))
-                if level:
-                    levels.append({"user_id": uid, "level": level, "updated_at": now})
-                    for area in rng.sample(("0", "1", "2", "4"), 2):
-                        comps.append(
+                    for v in range(9 if len(units) < 10_000 - 8 else 8):
+                        if len(units) >= 10_000:
+                            break
+                        v_code = f"{c_code}{v:02d}"
+                        units.append(
                             {
-                                "user_id": uid,
-                                "competence_code": f"{area}.1",
-                                "area_code": area,
-                                "level": level,
-                                "updated_at": now,
+                                "id": next_id,
+                                "code": v_code,
+                                "name": f"Thôn {v}",
+                                "search_name": v_code,
+                                "type": "Thôn",
+                                "parent_id": c_id,
+                                "path": f"/70/{d_code}/{c_code}/{v_code}/",
+                                "depth": 3,
                             }
                         )
-                if rng.random() < 0.3:
-                    progress.append(
+                        villages.append(next_id)
+                        next_id += 1
+            db.session.execute(insert(Locality), units)
+            course = Course(
+                slug="dvc",
+                title="Dịch vụ công",
+                lessons=[Lesson(slug=f"l{n}", title=f"Bài {n}") for n in range(5)],
+            )
+            db.session.add(course)
+            db.session.commit()
+            lesson_ids = [lesson.id for lesson in course.lessons]
+            now = datetime(2025, 6, 1, tzinfo=UTC)
+            batch = 50_000
+            for start in range(0, args.citizens, batch):
+                users, levels, comps, progress = [], [], [], []
+                for n in range(start, min(start + batch, args.citizens)):
+                    uid = n + 1
+                    users.append(
                         {
-                            "user_id": uid,
-                            "lesson_id": rng.choice(lesson_ids),
-                            "started_at": now,
-                            "updated_at": now,
-                            "completed_at": now - timedelta(days=rng.randint(0, 80)),
+                            "id": uid,
+                            "phone": f"09{n:08d}",
+                            "full_name": "Người dân",
+                            "search_name": "nguoi dan",
+                            "kind": "citizen",
+                            "locality_id": rng.choice(villages),
+                            "active": True,
+                            "is_assisted": False,
+                            "session_version": 1,
+                            "is_demo": False,
+                            "created_at": now,
                         }
                     )
-            for model, rows in (
-                (User, users),
-                (PersonLevel, levels),
-                (CompetenceLevel, comps),
-                (LessonProgress, progress),
-            ):
-                if rows:
-                    db.session.execute(insert(model), rows)
+                    level = rng.choice((0, 0, 1, 2, 3, 4, 5))
+                    if level:
+                        levels.append({"user_id": uid, "level": level, "updated_at": now})
+                        for area in rng.sample(("0", "1", "2", "4"), 2):
+                            comps.append(
+                                {
+                                    "user_id": uid,
+                                    "competence_code": f"{area}.1",
+                                    "area_code": area,
+                                    "level": level,
+                                    "updated_at": now,
+                                }
+                            )
+                    if rng.random() < 0.3:
+                        progress.append(
+                            {
+                                "user_id": uid,
+                                "lesson_id": rng.choice(lesson_ids),
+                                "started_at": now,
+                                "updated_at": now,
+                                "completed_at": now - timedelta(days=rng.randint(0, 80)),
+                            }
+                        )
+                for model, rows in (
+                    (User, users),
+                    (PersonLevel, levels),
+                    (CompetenceLevel, comps),
+                    (LessonProgress, progress),
+                ):
+                    if rows:
+                        db.session.execute(insert(model), rows)
+                db.session.commit()
+            print(
+                f"generated {len(units)} localities and {args.citizens} citizens in "
+                f"{time.perf_counter() - started:.0f} s ({db.engine.dialect.name})"
+            )
+            started = time.perf_counter()
+            run = reports.refresh_reports(full=True)
             db.session.commit()
-        print(
-            f"generated {len(units)} localities and {args.citizens} citizens in "
-            f"{time.perf_counter() - started:.0f} s ({db.engine.dialect.name})"
-        )
-        started = time.perf_counter()
-        run = reports.refresh_reports(full=True)
-        db.session.commit()
-        print(
-            f"full refresh (levels from evidence + figures of {run.localities} units): "
-            f"{time.perf_counter() - started:.1f} s"
-        )
-        manager = User(phone="0999999999", full_name="Lãnh đạo", search_name="lanh dao", kind="citizen")
-        manager.set_password("bench-pass-1")
-        db.session.add(manager)
-        db.session.flush()
-        db.session.add(RoleGrant(user_id=manager.id, role="manager", locality_id=1))
-        db.session.commit()
+            print(
+                f"full refresh (levels from evidence + figures of {run.localities} units): "
+                f"{time.perf_counter() - started:.1f} s"
+            )
+            manager = User(phone="0999999999", full_name="Lãnh đạo", search_name="lanh dao", kind="citizen")
+            manager.set_password("bench-pass-1")
+            db.session.add(manager)
+            db.session.flush()
+            db.session.add(RoleGrant(user_id=manager.id, role="manager", locality_id=1))
+            db.session.commit()
+        else:  # the data of an earlier run (--database-url of a kept file): no generation, no full refresh
+            villages = list(db.session.scalars(select(Locality.id).where(Locality.depth == 3)))
+            lesson_ids = list(db.session.scalars(select(Lesson.id)))
+            print(f"reused {len(villages)} villages and {args.citizens} citizens ({db.engine.dialect.name})")
     client = app.test_client()
     client.post("/auth/login", data={"login": "0999999999", "password": "bench-pass-1"})
     from app.competency import charts
@@ -258,13 +265,14 @@ def freshness(app, citizens: int, villages: list[int], lesson_ids: list[int], pe
     with app.app_context():
         reports.tick()  # the figures are as of now: the next tick sees only what follows
         db.session.commit()
+        lesson = rng.choice(lesson_ids)
         uid = rng.randrange(1, citizens + 1)
+        taken = select(LessonProgress.id).where(LessonProgress.user_id == uid, LessonProgress.lesson_id == lesson)
+        while db.session.scalar(taken) is not None:
+            uid = rng.randrange(1, citizens + 1)
+            taken = select(LessonProgress.id).where(LessonProgress.user_id == uid, LessonProgress.lesson_id == lesson)
         before = reports.unit_totals("/70/")["lessons_completed"]
         now = utcnow()
-        lesson = rng.choice(lesson_ids)
-        db.session.execute(
-            LessonProgress.__table__.delete().where(LessonProgress.user_id == uid, LessonProgress.lesson_id == lesson)
-        )
         db.session.add(LessonProgress(user_id=uid, lesson_id=lesson, started_at=now, updated_at=now,
                                       completed_at=now))
         db.session.commit()
@@ -277,7 +285,8 @@ def freshness(app, citizens: int, villages: list[int], lesson_ids: list[int], pe
               f"recomputed; province lessons completed {before} → {after}")
         count = per_second * 60
         now = utcnow()
-        people = rng.sample(range(1, citizens + 1), count)
+        tag = now.strftime("%Y%m%d%H%M%S")  # a rerun (--reuse) records new answers
+        people = rng.sample(range(1, citizens + 1), min(count, citizens))
         progress, evidence = [], []
         for n, person in enumerate(people):
             at = now - timedelta(seconds=60) + timedelta(seconds=n / per_second)
@@ -286,7 +295,7 @@ def freshness(app, citizens: int, villages: list[int], lesson_ids: list[int], pe
                                  "updated_at": at, "completed_at": at})
             else:
                 evidence.append({"user_id": person, "competence_code": "2.3", "source": "contest",
-                                 "ref": f"bench-{n}", "success": True, "difficulty": 1.0, "occurred_at": at})
+                                 "ref": f"bench-{tag}-{n}", "success": True, "difficulty": 1.0, "occurred_at": at})
         have = set(db.session.execute(select(LessonProgress.user_id, LessonProgress.lesson_id)).all())
         progress = [p for p in progress if (p["user_id"], p["lesson_id"]) not in have]
         if progress:

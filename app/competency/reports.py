@@ -177,15 +177,14 @@ def _figures(ids: list[int] | None, until: datetime) -> dict[int, dict]:
 
 
 def _area_rows(ids: list[int] | None) -> list[dict]:
-    per_person = (
-        select(
-            CompetenceLevel.user_id,
-            CompetenceLevel.area_code,
-            (func.sum(CompetenceLevel.level) / func.count()).label("lvl"),
-        )
-        .group_by(CompetenceLevel.user_id, CompetenceLevel.area_code)
-        .subquery()
-    )
+    levels = select(
+        CompetenceLevel.user_id,
+        CompetenceLevel.area_code,
+        (func.sum(CompetenceLevel.level) / func.count()).label("lvl"),
+    ).group_by(CompetenceLevel.user_id, CompetenceLevel.area_code)
+    if ids is not None:  # only these units' people: the subquery is computed before the join
+        levels = levels.where(CompetenceLevel.user_id.in_(select(User.id).where(User.locality_id.in_(ids))))
+    per_person = levels.subquery()
     query = (
         select(User.locality_id, per_person.c.area_code, func.count(), func.sum(per_person.c.lvl))
         .join(per_person, per_person.c.user_id == User.id)
