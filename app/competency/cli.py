@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from app.competency import framework, indicators, reports
 from app.core.extensions import db
+from app.core.types import TZ
 
 reports_cli = click.Group("reports", help="Pre-aggregated figures of the dashboards.")
 
@@ -60,6 +61,20 @@ def indicators_doc_cmd(output: str, check: bool) -> None:
         return
     path.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {output} ({len(indicators.INDICATORS)} indicators).")
+
+
+@reports_cli.command("tick")
+@with_appcontext
+def tick_cmd() -> None:
+    """Bring the figures up to now (run every minute from cron): keep the figures of every day that
+    ended since the last run, then recompute only the units with new events or passed due dates."""
+    done = reports.tick()
+    db.session.commit()
+    for day in done.days:
+        click.echo(f"Kept the figures of {day.isoformat()}.")
+    as_of = done.run.as_of.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S") if done.run.as_of else "?"
+    kind = "full" if done.run.full else "incremental"
+    click.echo(f"Refreshed ({kind}): {done.run.localities} units, as of {as_of} (Asia/Ho_Chi_Minh).")
 
 
 competency_cli = AppGroup("competency", help="The digital competence framework.")

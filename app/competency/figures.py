@@ -7,12 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.accounts.scope import in_scope, scope_paths
 from app.competency import reports
 from app.competency.indicators import Measure, measure_all
-from app.competency.models import ReportRefresh
 from app.core.extensions import db
 from app.localities.models import Locality, LocalityHistory
 from app.localities.service import subtree_clause
@@ -28,16 +27,12 @@ class UnitFigures:
     label: str
     on: date | None  # the date asked for (None: today)
     valid_until: date | None  # figures frozen before this reorganization date, else current ones
-    as_of: datetime | None  # when the stored figures were computed
+    as_of: datetime | None  # when the figures shown were computed (None: none kept for that day)
     path: str  # the unit's path in the tree of that date
     totals: dict[str, int]
     measures: dict[str, Measure]
     children: list[dict]  # child_totals rows (code, name, type, figures)
-
-
-def last_refreshed() -> datetime | None:
-    """When the stored figures were last computed (the latest finished refresh)."""
-    return db.session.scalar(select(func.max(ReportRefresh.finished_at)))
+    view: reports.View  # the tree and stored figures read (live, or a kept day; ``missing``)
 
 
 def unit_figures(locality: Locality, on: date | None) -> UnitFigures | None:
@@ -57,8 +52,8 @@ def unit_figures(locality: Locality, on: date | None) -> UnitFigures | None:
     children = reports.child_totals(locality.id, view, on)
     return UnitFigures(
         code=locality.code, name=name, type=kind, label=f"{kind} {name}", on=on,
-        valid_until=view.valid_until, as_of=last_refreshed(), path=path, totals=totals,
-        measures=measure_all(totals), children=children,
+        valid_until=view.valid_until, as_of=None if view.missing else view.as_of, path=path, totals=totals,
+        measures=measure_all(totals), children=children, view=view,
     )
 
 

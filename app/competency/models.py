@@ -169,12 +169,16 @@ class LocalityWeekStat(Model):
 
 
 class ReportRefresh(Model):
-    """When figures were last recomputed (incremental refreshes start from the last one)."""
+    """When figures were last recomputed (incremental refreshes start from the last one).
+
+    ``as_of``: the stored figures count every event up to this instant (NULL for runs made before
+    it was recorded: their ``started_at`` stands for it)."""
 
     __tablename__ = "report_refreshes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     localities: Mapped[int] = mapped_column(Integer, default=0)
     full: Mapped[bool] = mapped_column(default=True)
@@ -212,3 +216,41 @@ class LocalityWeekStatArchive(Model):
     lessons_completed: Mapped[int] = mapped_column(Integer, default=0)
     active_learners: Mapped[int] = mapped_column(Integer, default=0)
     assisted_sessions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- figures over time (app.competency.reports: ``tick``, ``snapshot_day``) ----------------------
+
+
+class LocalityDailyStat(_StatColumns, Model):
+    """The figures of one home unit at the end of one day (Asia/Ho_Chi_Minh), kept for reports of
+    past dates; the tree of that day is the current one or the ``locality_history`` of the first
+    reorganization after it."""
+
+    __tablename__ = "locality_daily_stats"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    locality_id: Mapped[int] = mapped_column(
+        ForeignKey("localities.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ReportDay(Model):
+    """A day whose figures were kept in ``locality_daily_stats`` (a day without a row here has no
+    figures, said so on the dashboard) and the instant they count events up to."""
+
+    __tablename__ = "report_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportMark(Model):
+    """A unit whose figures changed in a way the timestamps cannot tell (a person moved out of it):
+    written when the change is flushed, consumed by the next ``flask reports tick``."""
+
+    __tablename__ = "report_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locality_id: Mapped[int] = mapped_column(Integer)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, delete, func, insert, literal, literal_column, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, delete, event, func, insert, inspect, literal, literal_column, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import User
 from app.competency import levels as competency
@@ -31,16 +31,19 @@ from app.competency.models import (
     Evidence,
     LocalityAreaStat,
     LocalityAreaStatArchive,
+    LocalityDailyStat,
     LocalityStat,
     LocalityStatArchive,
     LocalityWeekStat,
     LocalityWeekStatArchive,
     PersonLevel,
+    ReportDay,
+    ReportMark,
     ReportRefresh,
 )
 from app.core.dialect import week_start
 from app.core.extensions import db
-from app.core.types import utcnow
+from app.core.types import TZ, utcnow
 from app.learn.models import AssistedSession, LessonProgress
 from app.localities.models import Locality, LocalityHistory
 from app.training.models import TrainingAssignment, TrainingEnrollment
@@ -55,8 +58,27 @@ def _in(column, ids: list[int] | None):
     return literal(True) if ids is None else column.in_(ids)
 
 
-def _figures(ids: list[int] | None, today: date) -> dict[int, dict]:
-    """Per-locality figures for the people whose home unit is in ``ids`` (None: every unit)."""
+def local_day(at: datetime) -> date:
+    """The calendar day (Asia/Ho_Chi_Minh) of an instant."""
+    return at.astimezone(TZ).date()
+
+
+def day_end(day: date) -> datetime:
+    """The last instant counted in a day's figures: midnight (Asia/Ho_Chi_Minh) after it, in UTC,
+    minus one microsecond."""
+    return datetime.combine(day + timedelta(days=1), time(0), TZ).astimezone(UTC) - timedelta(microseconds=1)
+
+
+def _figures(ids: list[int] | None, until: datetime) -> dict[int, dict]:
+    """Per-locality figures, as of the instant ``until``, for the people whose home unit is in
+    ``ids`` (None: every unit).
+
+    Every count includes only what happened up to ``until`` (people registered, lessons started
+    and completed, sessions, contest evidence, assignments created and enrollments completed);
+    an enrollment is overdue when it was not completed by ``until`` and its due date is before
+    the day of ``until``. Home units and levels are the current ones.
+    """
+    today = local_day(until)
     rows: dict[int, dict] = defaultdict(lambda: dict.fromkeys(STAT_FIGURES, 0))
     people = (
         select(
@@ -64,7 +86,7 @@ def _figures(ids: list[int] | None, today: date) -> dict[int, dict]:
             func.sum(case((User.kind == "citizen", 1), else_=0)),
             func.sum(case((User.kind == "official", 1), else_=0)),
         )
-        .where(User.locality_id.is_not(None), _in(User.locality_id, ids))
+        .where(User.locality_id.is_not(None), _in(User.locality_id, ids), User.created_at <= until)
         .group_by(User.locality_id)
     )
     for loc, citizens, officials in db.session.execute(people):
@@ -73,18 +95,22 @@ def _figures(ids: list[int] | None, today: date) -> dict[int, dict]:
         select(
             User.locality_id,
             func.count(func.distinct(LessonProgress.user_id)),
-            func.count(LessonProgress.completed_at),
+            func.sum(case((LessonProgress.completed_at <= until, 1), else_=0)),
         )
         .join(User, User.id == LessonProgress.user_id)
-        .where(_in(User.locality_id, ids))
+        .where(_in(User.locality_id, ids), LessonProgress.started_at <= until, User.created_at <= until)
         .group_by(User.locality_id)
     )
     for loc, learners, completed in db.session.execute(learning):
         if loc is not None:
-            rows[loc]["learners"], rows[loc]["lessons_completed"] = learners, completed
+            rows[loc]["learners"], rows[loc]["lessons_completed"] = learners, int(completed or 0)
     sessions = (
         select(AssistedSession.locality_id, func.count())
-        .where(AssistedSession.locality_id.is_not(None), _in(AssistedSession.locality_id, ids))
+        .where(
+            AssistedSession.locality_id.is_not(None),
+            _in(AssistedSession.locality_id, ids),
+            AssistedSession.started_at <= until,
+        )
         .group_by(AssistedSession.locality_id)
     )
     for loc, count in db.session.execute(sessions):
@@ -93,35 +119,47 @@ def _figures(ids: list[int] | None, today: date) -> dict[int, dict]:
     contest = (
         select(User.locality_id, func.count(func.distinct(Evidence.user_id)))
         .join(User, User.id == Evidence.user_id)
-        .where(Evidence.source == "contest", _in(User.locality_id, ids))
+        .where(
+            Evidence.source == "contest",
+            _in(User.locality_id, ids),
+            Evidence.occurred_at <= until,
+            User.created_at <= until,
+        )
         .group_by(User.locality_id)
     )
     for loc, count in db.session.execute(contest):
         if loc is not None:
             rows[loc]["contest_participants"] = count
-    overdue = and_(TrainingEnrollment.completed_at.is_(None), TrainingAssignment.due_on < today)
+    done = TrainingEnrollment.completed_at <= until
+    overdue = and_(or_(TrainingEnrollment.completed_at.is_(None), TrainingEnrollment.completed_at > until),
+                   TrainingAssignment.due_on < today)
     training = (
         select(
             User.locality_id,
             func.count(),
-            func.count(TrainingEnrollment.completed_at),
+            func.sum(case((done, 1), else_=0)),
             func.sum(case((overdue, 1), else_=0)),
         )
         .select_from(TrainingEnrollment)
         .join(User, User.id == TrainingEnrollment.user_id)
         .join(TrainingAssignment, TrainingAssignment.id == TrainingEnrollment.assignment_id)
-        .where(_in(User.locality_id, ids))
+        .where(_in(User.locality_id, ids), TrainingAssignment.created_at <= until, User.created_at <= until)
         .group_by(User.locality_id)
     )
     for loc, required, completed, late in db.session.execute(training):
         if loc is not None:
             rows[loc].update(
-                training_required=required, training_completed=completed, training_overdue=int(late or 0)
+                training_required=required, training_completed=int(completed or 0), training_overdue=int(late or 0)
             )
     levels = (
         select(User.locality_id, func.coalesce(PersonLevel.level, literal_column("0")), func.count())
         .outerjoin(PersonLevel, PersonLevel.user_id == User.id)
-        .where(User.kind == "citizen", User.locality_id.is_not(None), _in(User.locality_id, ids))
+        .where(
+            User.kind == "citizen",
+            User.locality_id.is_not(None),
+            _in(User.locality_id, ids),
+            User.created_at <= until,
+        )
         .group_by(User.locality_id, func.coalesce(PersonLevel.level, literal_column("0")))
     )
     for loc, level, count in db.session.execute(levels):
@@ -130,15 +168,14 @@ def _figures(ids: list[int] | None, today: date) -> dict[int, dict]:
 
 
 def _area_rows(ids: list[int] | None) -> list[dict]:
-    per_person = (
-        select(
-            CompetenceLevel.user_id,
-            CompetenceLevel.area_code,
-            (func.sum(CompetenceLevel.level) / func.count()).label("lvl"),
-        )
-        .group_by(CompetenceLevel.user_id, CompetenceLevel.area_code)
-        .subquery()
-    )
+    levels = select(
+        CompetenceLevel.user_id,
+        CompetenceLevel.area_code,
+        (func.sum(CompetenceLevel.level) / func.count()).label("lvl"),
+    ).group_by(CompetenceLevel.user_id, CompetenceLevel.area_code)
+    if ids is not None:  # only these units' people: the subquery is computed before the join
+        levels = levels.where(CompetenceLevel.user_id.in_(select(User.id).where(User.locality_id.in_(ids))))
+    per_person = levels.subquery()
     query = (
         select(User.locality_id, per_person.c.area_code, func.count(), func.sum(per_person.c.lvl))
         .join(per_person, per_person.c.user_id == User.id)
@@ -191,17 +228,20 @@ def _week_rows(ids: list[int] | None) -> list[dict]:
     return list(rows.values())
 
 
-def refresh_localities(ids: list[int] | None, today: date | None = None) -> int:
-    """Recompute the stored figures of these units (None: all); caller commits. Returns units written."""
-    today = today or date.today()
-    now = utcnow()
-    figures = _figures(ids, today)
+def refresh_localities(ids: list[int] | None, until: datetime | None = None) -> int:
+    """Recompute the stored figures of these units (None: all) as of ``until`` (default now);
+    caller commits. Returns units written.
+
+    Only the units' own rows change: a parent's figures are the sum of its subtree's rows, read
+    at query time, so the units and all their ancestors are up to date afterwards."""
+    until = until or utcnow()
+    figures = _figures(ids, until)
     for table in (LocalityStat, LocalityAreaStat, LocalityWeekStat):
         db.session.execute(delete(table).where(_in(table.locality_id, ids)))
     if figures:
         db.session.execute(
             insert(LocalityStat),
-            [{"locality_id": loc, "refreshed_at": now, **values} for loc, values in figures.items()],
+            [{"locality_id": loc, "refreshed_at": until, **values} for loc, values in figures.items()],
         )
     areas = _area_rows(ids)
     if areas:
@@ -212,8 +252,28 @@ def refresh_localities(ids: list[int] | None, today: date | None = None) -> int:
     return len(figures)
 
 
-def changed_localities(since: datetime) -> list[int]:
-    """Home units of people with evidence, lesson progress or assisted sessions after ``since``."""
+# Incremental refreshes look back this much before the previous run's as-of time, so that an event
+# committed by a transaction that was still open when that run read the tables is not missed.
+OVERLAP = timedelta(minutes=2)
+
+
+def _home_units(people) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(User.locality_id).where(User.id.in_(people), User.locality_id.is_not(None)).distinct()
+        )
+    )
+
+
+def changed_localities(since: datetime, until: datetime | None = None) -> list[int]:
+    """The units whose figures may have changed between ``since`` and ``until``: home units of
+    people with new evidence, lesson progress, completed or newly assigned training, voided
+    contest entries or a new account; units of new assisted sessions; units of people whose
+    assignment's due date passed in between; and units marked when a person moved
+    (``ReportMark``)."""
+    from app.contests.models import ContestEntry
+
+    until = until or utcnow()
     people = (
         select(Evidence.user_id)
         .where(Evidence.occurred_at > since)
@@ -221,16 +281,20 @@ def changed_localities(since: datetime) -> list[int]:
             select(LessonProgress.user_id).where(LessonProgress.updated_at > since),
             select(TrainingEnrollment.user_id)
             .join(TrainingAssignment)
-            .where(TrainingAssignment.created_at > since),
+            .where(or_(TrainingAssignment.created_at > since, TrainingEnrollment.completed_at > since)),
             select(User.id).where(User.created_at > since),
+            select(ContestEntry.user_id).where(ContestEntry.voided_at > since),
         )
         .subquery()
     )
-    ids = set(
-        db.session.scalars(
-            select(User.locality_id).where(User.id.in_(select(people)), User.locality_id.is_not(None))
+    ids = _home_units(select(people))
+    first, last = local_day(since), local_day(until)
+    if last > first:  # due dates that passed: overdue on day d means due_on < d
+        ids |= _home_units(
+            select(TrainingEnrollment.user_id)
+            .join(TrainingAssignment)
+            .where(TrainingAssignment.due_on >= first, TrainingAssignment.due_on < last)
         )
-    )
     ids |= set(
         db.session.scalars(
             select(AssistedSession.locality_id).where(
@@ -238,31 +302,47 @@ def changed_localities(since: datetime) -> list[int]:
             )
         )
     )
+    ids |= set(db.session.scalars(select(ReportMark.locality_id)))
     return sorted(i for i in ids if i is not None)
+
+
+def last_refresh() -> ReportRefresh | None:
+    """The latest finished refresh (its ``as_of`` is the time the live figures are as of)."""
+    return db.session.scalar(
+        select(ReportRefresh)
+        .where(ReportRefresh.finished_at.is_not(None))
+        .order_by(ReportRefresh.started_at.desc(), ReportRefresh.id.desc())
+        .limit(1)
+    )
+
+
+def figures_as_of() -> datetime | None:
+    """The instant the live figures count events up to (None: never computed)."""
+    last = last_refresh()
+    return None if last is None else (last.as_of or last.started_at)
 
 
 def refresh_reports(
     full: bool = False,
     progress: Callable[[int], None] | None = None,
     total: Callable[[int], None] | None = None,
+    until: datetime | None = None,
 ) -> ReportRefresh:
-    """Refresh cached levels and locality figures; incremental unless ``full`` or never refreshed.
+    """Refresh cached levels and locality figures as of ``until`` (default now); incremental
+    (only the units ``changed_localities`` names) unless ``full`` or never refreshed.
 
-    Overdue counts depend on the date, so a daily full refresh (cron) keeps them exact; the
-    incremental refresh follows new activity within minutes. Caller commits.
+    ``full`` recomputes every unit from the raw tables: the same figures as any sequence of
+    incremental runs, so running it twice changes nothing (repair). Caller commits.
     """
-    last = db.session.scalar(
-        select(ReportRefresh)
-        .where(ReportRefresh.finished_at.is_not(None))
-        .order_by(ReportRefresh.started_at.desc())
-        .limit(1)
-    )
-    since = None if full or last is None else last.started_at
+    db.session.flush()  # rows still pending in this session get their timestamps before ``until``
+    until = until or utcnow()
+    previous = figures_as_of()
+    since = None if full or previous is None else previous - OVERLAP
     full = since is None
-    run = ReportRefresh(full=full)
+    run = ReportRefresh(full=full, started_at=utcnow(), as_of=until)
     db.session.add(run)
     people = competency.people_with_new_evidence(since)
-    locality_ids = [] if since is None else changed_localities(since)
+    locality_ids: list[int] = [] if since is None else changed_localities(since, until)
     steps = (len(people) + CHUNK - 1) // CHUNK + (1 if full else (len(locality_ids) + CHUNK - 1) // CHUNK)
     if total:
         total(steps)
@@ -270,21 +350,82 @@ def refresh_reports(
         competency.refresh_levels(people[start : start + CHUNK])
         if progress:
             progress(1)
+    marks = db.session.scalar(select(func.max(ReportMark.id)))
     if full:
-        run.localities = refresh_localities(None)
+        run.localities = refresh_localities(None, until)
         if progress:
             progress(1)
     else:
         for start in range(0, len(locality_ids), CHUNK):
-            run.localities += refresh_localities(locality_ids[start : start + CHUNK])
+            run.localities += refresh_localities(locality_ids[start : start + CHUNK], until)
             if progress:
                 progress(1)
+    if marks is not None:
+        db.session.execute(delete(ReportMark).where(ReportMark.id <= marks))
     run.finished_at = utcnow()
+    db.session.flush()
     return run
 
 
+def snapshot_day(day: date, as_of: datetime | None = None) -> int:
+    """Keep the live figures as the figures of ``day`` (replacing any kept before); they count
+    events up to ``as_of`` (default: the live figures' own as-of time). Caller commits."""
+    as_of = as_of or figures_as_of() or utcnow()
+    db.session.execute(delete(LocalityDailyStat).where(LocalityDailyStat.day == day))
+    db.session.execute(delete(ReportDay).where(ReportDay.day == day))
+    columns = ["locality_id", *STAT_FIGURES]
+    db.session.execute(
+        insert(LocalityDailyStat).from_select(
+            ["day", *columns], select(literal(day), *[getattr(LocalityStat, c) for c in columns])
+        )
+    )
+    db.session.add(ReportDay(day=day, as_of=as_of, taken_at=utcnow()))
+    db.session.flush()
+    return db.session.scalar(select(func.count()).where(LocalityDailyStat.day == day)) or 0
+
+
+@dataclass
+class Tick:
+    """What one ``tick`` did: the days kept and the incremental refresh."""
+
+    days: list[date]
+    run: ReportRefresh
+
+
+def tick(now: datetime | None = None) -> Tick:
+    """Bring the figures up to ``now`` (run every minute from cron: ``flask reports tick``).
+
+    For every day that ended since the figures' as-of time, first refresh up to that day's end and
+    keep the result as that day's figures (``snapshot_day``); then refresh incrementally up to
+    ``now``. Due dates that passed are among the changes each refresh looks for, so overdue
+    counts follow the calendar without a full recomputation. Caller commits.
+    """
+    now = now or utcnow()
+    days: list[date] = []
+    previous = figures_as_of()
+    if previous is not None:
+        day = local_day(previous)
+        while day < local_day(now):
+            end = day_end(day)
+            if previous < end:
+                refresh_reports(until=end)
+            snapshot_day(day, end)
+            days.append(day)
+            previous = end
+            day += timedelta(days=1)
+    run = refresh_reports(until=now)
+    # One run a minute: keep a week of them (the latest is what the figures are as of).
+    db.session.execute(delete(ReportRefresh).where(ReportRefresh.started_at < now - timedelta(days=7),
+                                                   ReportRefresh.id != run.id))
+    return Tick(days, run)
+
+
 def archive_reports(valid_until: date) -> None:
-    """Freeze the current tree and figures as the view of every date before ``valid_until``."""
+    """Freeze the current tree and figures as the view of every date before ``valid_until``; the
+    live figures are also kept as the figures of the day before (unless that day has its own)."""
+    day_before = valid_until - timedelta(days=1)
+    if db.session.get(ReportDay, day_before) is None:
+        snapshot_day(day_before)
     for table in (LocalityHistory, LocalityStatArchive, LocalityAreaStatArchive, LocalityWeekStatArchive):
         db.session.execute(delete(table).where(table.valid_until == valid_until))
     cols = ["locality_id", "code", "name", "type", "parent_id", "path", "depth"]
@@ -325,33 +466,61 @@ def archive_reports(valid_until: date) -> None:
 
 @dataclass
 class View:
-    """Which tree and figures a dashboard reads: the current ones, or an archive before a date."""
+    """Which tree and figures a dashboard reads.
+
+    - live (``day`` None): the figures kept up to date by ``tick``, on the current tree;
+    - a past ``day``: the figures kept for that day (``locality_daily_stats``) on the tree of that
+      day: ``locality_history`` of the first reorganization after it (``valid_until``), else the
+      current tree. ``missing``: no figures were kept for that day (every sum is then 0).
+
+    Area means and weekly activity have no daily copies: before a reorganization they come from
+    its archive, otherwise from the live tables.
+    """
 
     valid_until: date | None = None
+    day: date | None = None
+    as_of: datetime | None = None
+    missing: bool = False
 
     @property
     def tree(self):
         return LocalityHistory if self.valid_until else Locality
 
     def tables(self):
+        stat = LocalityDailyStat if self.day else (LocalityStatArchive if self.valid_until else LocalityStat)
         if self.valid_until:
-            return LocalityStatArchive, LocalityAreaStatArchive, LocalityWeekStatArchive
-        return LocalityStat, LocalityAreaStat, LocalityWeekStat
+            return stat, LocalityAreaStatArchive, LocalityWeekStatArchive
+        return stat, LocalityAreaStat, LocalityWeekStat
 
     def where(self, *tables):
-        if not self.valid_until:
-            return []
-        return [t.valid_until == self.valid_until for t in tables]
+        """The conditions that pick this view's rows from each table (tree, figures, archives)."""
+        found = []
+        for t in tables:
+            if hasattr(t, "day"):
+                found.append(t.day == self.day)
+            elif hasattr(t, "valid_until") and self.valid_until:
+                found.append(t.valid_until == self.valid_until)
+        return found
 
 
-def view_for(on: date | None) -> View:
-    """The view for a date: the archive of the first reorganization after ``on``, else current."""
-    if on is None:
-        return View()
+def view_for(on: date | None, today: date | None = None) -> View:
+    """The view for a report date: live for none or today; else that day's kept figures on that
+    day's tree (``missing`` when none were kept, or the date is in the future)."""
+    today = today or local_day(utcnow())
+    if on is None or on == today:
+        return View(as_of=figures_as_of())
     valid_until = db.session.scalar(
         select(func.min(LocalityHistory.valid_until)).where(LocalityHistory.valid_until > on)
     )
-    return View(valid_until)
+    kept = db.session.get(ReportDay, on) if on < today else None
+    if kept is None:
+        return View(valid_until, day=on, missing=True)
+    return View(valid_until, day=on, as_of=kept.as_of)
+
+
+def kept_days() -> list[date]:
+    """The days whose figures were kept, oldest first."""
+    return list(db.session.scalars(select(ReportDay.day).order_by(ReportDay.day)))
 
 
 def _end(path_col):
@@ -385,7 +554,7 @@ def _children(parent_id: int, view: View, on: date):
 def child_totals(parent_id: int, view: View | None = None, on: date | None = None) -> list[dict]:
     """One row per child unit: its code, name, type and the figures summed over its subtree."""
     view = view or View()
-    on = on or date.today()
+    on = on or local_day(utcnow())
     kids = _children(parent_id, view, on).subquery()
     stat = view.tables()[0]
     tree = aliased(view.tree)
@@ -420,7 +589,7 @@ def child_area_levels(
 ) -> dict[int, dict[str, float]]:
     """Mean area level per child unit: ``{child_id: {area_code: mean}}`` (areas without data absent)."""
     view = view or View()
-    on = on or date.today()
+    on = on or local_day(utcnow())
     kids = _children(parent_id, view, on).subquery()
     area = view.tables()[1]
     tree = aliased(view.tree)
@@ -444,7 +613,8 @@ def weekly_totals(
 ) -> list[dict]:
     """The last ``weeks`` weeks (oldest first) summed over the subtree at ``path``, zeros included."""
     view = view or View()
-    today = today or (view.valid_until - timedelta(days=1) if view.valid_until else date.today())
+    if today is None:
+        today = view.day or (view.valid_until - timedelta(days=1) if view.valid_until else local_day(utcnow()))
     monday = today - timedelta(days=today.weekday())
     first = monday - timedelta(weeks=weeks - 1)
     week = view.tables()[2]
@@ -496,3 +666,48 @@ def rates(figures: dict[str, int]) -> dict[str, float]:
         "compliance_rate": pct(figures["training_completed"], figures["training_required"]),
         "participation_rate": pct(figures["contest_participants"], people),
     }
+
+
+# --- people who move ------------------------------------------------------------------------------
+# A move leaves no timestamp on the person, so the units on both sides are marked when the change
+# is flushed (``ReportMark``) and the next refresh recomputes them. Bulk moves (a reorganization)
+# are followed by a full refresh instead.
+
+
+def _note_moves(session, _context, _instances) -> None:
+    units: set[int] = session.info.setdefault("report_moved_units", set())
+    people: list = session.info.setdefault("report_moved_people", [])
+    for obj in session.dirty:
+        if not isinstance(obj, User):
+            continue
+        committed: dict = inspect(obj).committed_state
+        if "locality_id" not in committed and "locality" not in committed:
+            continue
+        old = committed.get("locality_id")
+        if isinstance(old, int):
+            units.add(old)
+        old_unit = committed.get("locality")
+        if isinstance(old_unit, Locality):
+            units.add(old_unit.id)
+        if obj.locality_id is not None:
+            units.add(obj.locality_id)  # the old one when only the relationship was set
+        people.append(obj)
+
+
+def _mark_moves(session, _context) -> None:
+    units: set[int] = session.info.pop("report_moved_units", set())
+    for person in session.info.pop("report_moved_people", []):
+        if person.locality_id is not None:
+            units.add(person.locality_id)
+    if units:
+        now = utcnow()
+        session.connection().execute(
+            insert(ReportMark), [{"locality_id": unit, "marked_at": now} for unit in sorted(units)]
+        )
+
+
+def watch_moves() -> None:
+    """Mark the old and new home unit of every person moved through the ORM (once per process)."""
+    if not event.contains(Session, "before_flush", _note_moves):
+        event.listen(Session, "before_flush", _note_moves)
+        event.listen(Session, "after_flush", _mark_moves)

@@ -39,6 +39,7 @@ from app.core import numbers
 from app.core.errors import api_error
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
+from app.core.templating import local_date, local_dt
 from app.core.text import collation_key
 from app.core.types import TZ, utcnow
 from app.localities import service as localities
@@ -134,9 +135,11 @@ def _data(code: str, scoped: bool = True):
     totals = figures.totals
     rows = tables.child_rows(figures.children, sort, descending, metric, threshold)
     return {
+        "as_of": as_of_text(figures.view),
+        "as_of_short": as_of_short(figures.view),
         "locality": locality,
         "figures": figures,
-        "view": reports.View(figures.valid_until),
+        "view": figures.view,
         "path": figures.path,
         "label": figures.label,
         "on": figures.on,
@@ -187,6 +190,22 @@ def indicator_definitions():
                            cadences=indicators.CADENCES)
 
 
+def as_of_text(view: reports.View) -> str:
+    """What every page, chart and export of the figures says about their date."""
+    if view.missing:
+        return _("No figures were kept for %(date)s.", date=local_date(view.day))
+    if view.as_of is None:
+        return _("No figures have been computed yet.")
+    return _("Figures as of %(time)s (Asia/Ho_Chi_Minh).", time=local_dt(view.as_of, "short"))
+
+
+def as_of_short(view: reports.View) -> str:
+    """The same, short enough for a chart's title."""
+    if view.missing or view.as_of is None:
+        return _("no figures")
+    return _("as of %(time)s", time=local_dt(view.as_of, "short"))
+
+
 def reports_dates() -> list[date]:
     return list(
         db.session.scalars(
@@ -205,6 +224,8 @@ def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
     rows = data["rows"]
     names = [r["label"] for r in rows]
     metric_label = data["labels"][data["metric"]]
+    dated = f" — {data['as_of']}"
+    stamp = f" · {data['as_of_short']}"
     if kind == "bars":
         measures = [r["measures"][data["metric"]] for r in rows]
         values = [m.value or 0.0 for m in measures]
@@ -214,7 +235,7 @@ def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
             unit=data["label"],
             values="; ".join(f"{n} {m.text()}" for n, m in zip(names, measures, strict=True)),
         )
-        return charts.bar_chart(names, values, metric_label, alt, fmt, threshold=data["threshold"],
+        return charts.bar_chart(names, values, metric_label + stamp, alt + dated, fmt, threshold=data["threshold"],
                                 texts=[m.text() for m in measures])
     if kind == "heatmap":
         means = reports.child_area_levels(data["locality"].id, data["view"], data["on"])
@@ -226,7 +247,7 @@ def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
             unit=data["label"],
         )
         return charts.heatmap(
-            [f"{a.code}. {a.name()}"[:28] for a in areas], names, grid, _("Mean level by area"), alt, fmt
+            [f"{a.code}. {a.name()}"[:28] for a in areas], names, grid, _("Mean level by area") + stamp, alt + dated, fmt
         )
     if kind == "trend":
         weeks = reports.weekly_totals(data["path"], view=data["view"])
@@ -242,7 +263,7 @@ def _chart(code: str, kind: str, fmt: str, scoped: bool = True) -> charts.Chart:
             values=", ".join(numbers.number(w["lessons_completed"]) for w in weeks),
         )
         return charts.trend_lines(
-            [format_date(w["week_start"], "dd/MM") for w in weeks], series, _("Activity by week"), alt, fmt
+            [format_date(w["week_start"], "dd/MM") for w in weeks], series, _("Activity by week") + stamp, alt + dated, fmt
         )
     abort(404)
 
@@ -280,6 +301,7 @@ def export(code: str, table: str, fmt: str):
     context = [(_("Unit"), f"{data['label']} ({code})")]
     if data["on"]:
         context.append((_("On"), data["on"].isoformat()))
+    context.append((_("As of"), data["as_of"]))
     return export_response(TableExport(title=titles[table], headers=header, rows=body, context=context,
                                        exported_by=person_label(current_user), filename=f"{table}-{code}{suffix}"),
                            fmt)

@@ -59,16 +59,21 @@ def test_charts_and_exports(client, app, login, tree, make_user):
     with app.test_request_context():  # the title and header are in the request's language
         from flask_babel import gettext
 
+        from app.core.templating import local_dt
+
         assert rows[0][0] == gettext("Units compared")  # the title block, then a blank line
         header = next(i for i, r in enumerate(rows) if r and r[0] == gettext("Code"))
-    assert header == 4
+        as_of = [r[0] for r in rows[:header] if str(r[0]).startswith(gettext("As of") + ": ")]
+        assert as_of == [gettext("As of") + ": " + gettext(
+            "Figures as of %(time)s (Asia/Ho_Chi_Minh).", time=local_dt(reports.figures_as_of(), "short"))]
+    assert header == 5  # title, unit, as of, exported by/at, blank line
     assert sheet.freeze_panes == f"A{header + 2}"
     assert {r[0] for r in rows[header + 1:]} == {"901", "902"}
     d1 = next(r for r in rows[header + 1:] if r[0] == "901")
     assert d1[2] == 1  # one citizen in district 901
     csv = client.get("/insights/unit/90/export/weeks.csv")
     assert csv.data.startswith("\ufeff".encode())
-    assert len(csv.data.decode("utf-8-sig").splitlines()) == 4 + 13  # title block, blank line, table
+    assert len(csv.data.decode("utf-8-sig").splitlines()) == 5 + 13  # title block, blank line, table
 
 
 def test_child_table_sorts_and_flags_lagging_units(client, app, login, tree, make_user):
