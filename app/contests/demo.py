@@ -18,9 +18,10 @@ from app.contests.models import Contest, ContestAttempt, ContestEntry, ContestRo
 from app.core.extensions import db
 from app.core.text import fold
 from app.core.types import utcnow
-from app.localities.models import Locality
+from app.localities.models import VILLAGE_TYPES, Locality
 
 SLUG = "chuyen-doi-so-binh-phuoc"
+DEMO_PROVINCE = "75"  # Tỉnh Đồng Nai, which took over Bình Phước on 1 July 2025 (app/localities/demo.py)
 PEOPLE = 240
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Điểu", "Thị"]
 MIDDLE = ["Văn", "Thị", "Minh", "Thanh", "Ngọc", "Hữu", "Thu"]
@@ -43,20 +44,23 @@ GIVEN = [
 
 
 def fill_headcounts() -> None:
-    """Give demo villages a headcount (a third of the population) and sum it up the tree where empty."""
+    """Give demo villages a headcount (a third of the population, a whole number of people) and sum
+    it up today's tree where empty."""
     db.session.execute(
         update(Locality)
         .where(
             Locality.is_demo,
             Locality.headcount.is_(None),
             Locality.population.is_not(None),
-            Locality.depth == 3,
+            Locality.type.in_(VILLAGE_TYPES),
         )
-        .values(headcount=Locality.population // 3)  # whole people, on every database
+        .values(headcount=Locality.population // 3)
     )
-    for depth in (2, 1, 0):
+    deepest = db.session.scalar(select(func.max(Locality.depth)).where(Locality.is_demo)) or 0
+    for depth in range(deepest - 1, -1, -1):
         for loc in db.session.scalars(
-            select(Locality).where(Locality.is_demo, Locality.depth == depth, Locality.headcount.is_(None))
+            select(Locality).where(Locality.is_demo, Locality.depth == depth, Locality.headcount.is_(None),
+                                   Locality.dissolved_on.is_(None))
         ):
             below = db.session.scalar(
                 select(func.sum(Locality.headcount)).where(Locality.parent_id == loc.id)
@@ -66,9 +70,11 @@ def fill_headcounts() -> None:
 
 
 def _generate(contest: Contest, rounds: list[ContestRound], rng: random.Random) -> None:
-    villages = list(db.session.scalars(select(Locality).where(Locality.is_demo, Locality.depth == 3)))
+    villages = list(db.session.scalars(select(Locality).where(
+        Locality.is_demo, Locality.type.in_(VILLAGE_TYPES), Locality.dissolved_on.is_(None)).order_by(Locality.code)))
     communes = {
-        c.id: c for c in db.session.scalars(select(Locality).where(Locality.is_demo, Locality.depth == 2))
+        c.id: c for c in db.session.scalars(select(Locality).where(
+            Locality.is_demo, Locality.id.in_({v.parent_id for v in villages})))
     }
     for i in range(PEOPLE):
         village = rng.choice(villages)
@@ -147,7 +153,7 @@ def seed_contest_demo() -> None:
     fill_headcounts()
     if contest_service.get_contest(SLUG) is not None:
         return
-    province = db.session.scalar(select(Locality).where(Locality.code == "70"))
+    province = db.session.scalar(select(Locality).where(Locality.code == DEMO_PROVINCE))
     organizer = db.session.scalar(select(User).where(User.phone == "0900000002"))
     if province is None or organizer is None:
         return
@@ -156,7 +162,7 @@ def seed_contest_demo() -> None:
         None,
         organizer,
         slug=SLUG,
-        title='Cuộc thi trực tuyến "Tìm hiểu chuyển đổi số" tỉnh Bình Phước',
+        title='Cuộc thi trực tuyến "Tìm hiểu chuyển đổi số" tỉnh Đồng Nai',
         rules="Mỗi tuần một vòng thi. Mỗi lượt thi gồm các câu hỏi trắc nghiệm chọn ngẫu nhiên.\n"
         "Xếp hạng theo: số câu đúng, sai số câu dự đoán, thời gian làm bài, thời điểm nộp bài.\n"
         "Nghiêm cấm thi hộ; Ban Tổ chức có quyền hủy kết quả vi phạm.",
