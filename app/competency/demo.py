@@ -11,7 +11,7 @@ full reports refresh. Running it again changes nothing (every step looks for wha
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -22,7 +22,7 @@ from app.competency.framework import get_framework
 from app.competency.models import Evidence
 from app.core.extensions import db
 from app.core.text import fold
-from app.core.types import utcnow
+from app.core.types import local_today, utcnow
 from app.learn.models import Course, Lesson, LessonProgress
 from app.localities.models import Locality
 from app.training import service as training
@@ -114,7 +114,7 @@ def _training(province: Locality, now: datetime) -> bool:
             return False  # the lessons seeder did not run (or loaded nothing): no course to assign
         assignment = training.create_assignment(
             organizer, title=ASSIGNMENT_TITLE, course=course, locality=province,
-            due_on=date.today() + timedelta(days=30), target_role="official")
+            due_on=local_today() + timedelta(days=30), target_role="official")
         changed = True
     else:
         changed = training.sync_enrollments(assignment) > 0

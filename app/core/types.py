@@ -1,7 +1,7 @@
 """Column types shared by models."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,12 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 def utcnow() -> datetime:
     """Timezone-aware now in UTC; stored as UTC, shown in Asia/Ho_Chi_Minh."""
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today's date in Asia/Ho_Chi_Minh (a due date, a report date, "today" on every page): the
+    server's own date differs from 17:00 to 24:00 UTC."""
+    return utcnow().astimezone(TZ).date()
 
 
 def binary_string(length: int) -> String:

@@ -36,7 +36,7 @@ from app.competency.evidence import record_evidence
 from app.core import messaging
 from app.core.extensions import db
 from app.core.text import fold
-from app.core.types import utcnow
+from app.core.types import local_today, utcnow
 from app.learn.models import AssistedSession, Course, Lesson, LessonProgress, Step, StepProgress
 from app.learn.search import rank_lessons
 from app.localities.models import Locality
@@ -243,7 +243,7 @@ def check_rehearsal(rehearsal: dict, values: dict[str, str], today: date | None 
 
     Nothing typed is stored or sent anywhere; only "the step is done" is saved.
     """
-    today = today or date.today()
+    today = today or local_today()
     mistakes: dict[str, str] = {}
     for spec in rehearsal.get("fields", []):
         name, kind = spec["name"], spec["type"]

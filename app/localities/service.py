@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 from app.core.extensions import db
 from app.core.tabular import ImportReport, Table
 from app.core.text import collation_key, fold
+from app.core.types import local_today
 from app.core.urls import int32_or_none
 from app.localities.models import Locality
 
@@ -98,7 +99,7 @@ def path_label(locality: Locality | None) -> str:
 def children(parent: Locality | None, on: date | None = None) -> list[Locality]:
     """Units directly under ``parent`` (roots when None) that still exist on ``on`` (today), in
     Vietnamese order of their names."""
-    on = on or date.today()
+    on = on or local_today()
     query = select(Locality).where(
         Locality.parent_id == parent.id if parent else Locality.parent_id.is_(None),
         or_(Locality.dissolved_on.is_(None), Locality.dissolved_on > on),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,6 +15,7 @@ from app.contests.models import QuestionBank
 from app.core import messaging
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
+from app.core.types import local_today
 from app.learn.models import Course
 from app.localities import service as localities
 from app.localities.models import Locality
@@ -46,7 +45,7 @@ def _export(title: str, header: list[str], body: list[list], name: str, fmt: str
 @bp.route("/")
 @login_required
 def mine():
-    rows = training.my_assignments(current_user, date.today())
+    rows = training.my_assignments(current_user, local_today())
     db.session.commit()
     certs = {
         c.assignment_id: c
@@ -155,7 +154,7 @@ def _assignment(assignment_id: int) -> TrainingAssignment:
 
 
 def _compliance_tables(assignment: TrainingAssignment):
-    rows = training.compliance(assignment, date.today())
+    rows = training.compliance(assignment, local_today())
     db.session.commit()
     labels = state_labels()
     places = localities.path_labels(r.enrollment.user.locality for r in rows if r.enrollment.user.locality)
@@ -233,7 +232,7 @@ def export_assignment(assignment_id: int, fmt: str):
 
 def _reminder_table():
     labels = state_labels()
-    rows = training.reminders(current_user, date.today())
+    rows = training.reminders(current_user, local_today())
     db.session.commit()
     header = [_("Name"), _("Phone"), _("Workplace unit"), _("Training"), _("Due date"), _("State")]
     body = [
