@@ -278,3 +278,19 @@ def test_answering_the_first_or_smallest_option_everywhere_scores_near_chance(ap
     for strategy in totals:
         share = totals[strategy] / answered[strategy]
         assert share < 0.4, (strategy, share)
+
+
+def test_a_value_shared_from_another_attempt_chooses_nothing(app, world, register):
+    """"Question 17: value 2" is worthless: the right values one attempt reveals (a practice's
+    review) are no option at all in the next attempt of the same questions."""
+    person = register()
+    with app.app_context():
+        first = attempts.start_practice(person.id, ["thu"], 12, now=NOW)
+        attempts.submit_attempt(first, {}, None, now=NOW + timedelta(minutes=1))
+        shared = {str(q["id"]): q["correct"] for q in attempts.attempt_questions(first, reveal=True)}
+        second = attempts.start_practice(person.id, ["thu"], 12, now=NOW + timedelta(minutes=2))
+        assert {item["id"] for item in second.questions} == {item["id"] for item in first.questions}
+        attempts.submit_attempt(second, shared, None, now=NOW + timedelta(minutes=3))
+        db.session.commit()
+        assert second.answers == {key: [] for key in shared}
+        assert second.score == 0

@@ -198,3 +198,26 @@ def test_the_assignment_form_sets_banks_competences_attempts_and_wait(app, clien
         row = db.session.scalar(db.select(TrainingAssignment))
         assert (row.test_banks, row.test_competences, row.test_attempts, row.test_wait_minutes) == (
             ["an-toan", "tong-hop"], ["4.2"], 2, 30)
+
+
+def test_my_training_says_how_many_attempts_are_left_and_when_the_next_may_start(app, client, setup):
+    assignment_id = setup["make"](test_attempts=2, test_wait_minutes=60)
+    with time_machine.travel(NOW, tick=False):
+        _login(client, setup["official"])
+        assert "/training/test/" in client.get("/training/").get_data(as_text=True)
+        page = client.get(f"/training/test/{assignment_id}").get_data(as_text=True)
+        # Started: the page offers to continue the same attempt.
+        mine = client.get("/training/").get_data(as_text=True)
+        assert f"/training/test/{assignment_id}" in mine
+        attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
+        client.post(f"/training/test/{assignment_id}", data={"attempt": attempt})
+        mine = client.get("/training/").get_data(as_text=True)
+        assert f"/training/test/{assignment_id}" not in mine
+        assert "11:00 04/03" in mine  # the next attempt from 10:00 + 60 min, local time
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        page = client.get(f"/training/test/{assignment_id}").get_data(as_text=True)
+        attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
+        client.post(f"/training/test/{assignment_id}", data={"attempt": attempt})
+        mine = client.get("/training/").get_data(as_text=True)
+        assert f"/training/test/{assignment_id}" not in mine
+        assert "11:00 04/03" not in mine

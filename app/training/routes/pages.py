@@ -51,7 +51,17 @@ def mine():
         c.assignment_id: c
         for c in db.session.scalars(select(Certificate).where(Certificate.user_id == current_user.id))
     }
-    return render_template("training/mine.html", rows=rows, certs=certs, labels=state_labels())
+    # Where a final test is open to the person: attempts left and when the next may start.
+    tests = {
+        r.enrollment.assignment_id: (
+            training.attempts_left(r.enrollment),
+            training.next_test_at(r.enrollment),
+            any(a.submitted_at is None for a in training.test_attempts_of(r.enrollment)),
+        )
+        for r in rows
+        if r.enrollment.assignment.has_test and r.enrollment.course_completed_at is not None
+    }
+    return render_template("training/mine.html", rows=rows, certs=certs, labels=state_labels(), tests=tests)
 
 
 # --- assignments ------------------------------------------------------------------------------------
