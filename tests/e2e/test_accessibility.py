@@ -93,10 +93,10 @@ def _pages(app, world, role: str) -> list[str]:
     return urls
 
 
-def _login(page, phone: str) -> None:
+def _login(page, phone: str, password: str = PASSWORD) -> None:
     page.goto("/auth/login")
     page.fill("input[name=login]", phone)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", password)
     page.locator("main form button[type=submit], main form input[type=submit]").first.click()
     page.wait_for_load_state()
     assert "/auth/login" not in page.url
@@ -169,3 +169,35 @@ def test_what_a_learner_presses_is_at_least_44_px(phone_page, world, make_user):
             if box is not None and (box["height"] < 44 or box["width"] < 44):
                 small.append(f"{url}: {controls.nth(i).inner_text()[:30]!r} {box['width']:.0f}×{box['height']:.0f}")
     assert not small, "controls smaller than 44×44 px:\n" + "\n".join(small)
+
+
+def test_boards_and_dashboards_with_the_demo_data_fit_the_phone(audit_page, app, axe_source):
+    """With real-sized data (the demo province: long unit names, big numbers) the contest boards and
+    the dashboards stay on the 360 px screen, also with large text; the locality board's last
+    column used to be cut off inside a sideways-scrolling box (axe: scrollable-region-focusable)."""
+    from sqlalchemy import select
+
+    from app.accounts.demo import DEMO_PASSWORD
+    from app.contests.models import Contest
+    from app.core.cli import seed_demo
+
+    with app.app_context():
+        seed_demo()
+        slug = db.session.scalar(select(Contest.slug).order_by(Contest.id))
+    page = audit_page
+    _login(page, "0900000003", DEMO_PASSWORD)  # the demo province's manager
+    base = f"/contests/{slug}"
+    urls = [f"{base}/board", f"{base}/rounds/1/board", f"{base}/rounds/1/localities", f"{base}/rounds/1/units",
+            "/insights/"]
+    problems = []
+    for large in (False, True):
+        if large:
+            page.context.add_cookies([{"name": "large_text", "value": "1", "url": page.url}])
+        for url in urls:
+            assert page.goto(url).status == 200, url
+            page.wait_for_load_state("load")
+            assert page.locator("main table").count() > 0, url
+            page.add_script_tag(content=axe_source)
+            problems += [f"{url}: {v}" for v in page.evaluate(RUN_AXE, TAGS)]
+            problems += [f"{url}{' (large text)' if large else ''}: wide {t}" for t in page.evaluate(WIDE_TABLES)]
+    assert not problems, "\n".join(problems)
