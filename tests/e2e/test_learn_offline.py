@@ -1,6 +1,6 @@
 """A citizen downloads a course on a 360 px phone, loses the signal, completes steps (a plain step,
 a rehearsal form with a mistake first, a check question) and finds the progress on the server once
-the network returns."""
+the network returns. And a video lesson completes from what the player played, not a button."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,8 +52,13 @@ def test_a_downloaded_course_works_offline_and_syncs_once_back_online(phone_page
     page.wait_for_selector("#offline-download[data-downloaded=true]")
 
     page.context.set_offline(True)
-    page.goto(f"{LESSON}/step/3")  # no network: the page comes from the phone
+    page.goto("/learn/tai-khoan-dich-vu-cong/")  # no network: the course opens from the phone
     assert page.evaluate("navigator.onLine") is False
+    page.click(f'a[href="{LESSON}/"]')
+    page.wait_for_url(f"**{LESSON}/")
+    page.click("#start")
+    page.wait_for_url(f"**{LESSON}/step/1")
+    page.goto(f"{LESSON}/step/3")
     page.click("#next")  # a plain step
     page.wait_for_url(f"**{LESSON}/step/4")
     assert page.locator("#offline-saved").is_visible()
@@ -89,3 +94,28 @@ def test_a_downloaded_course_works_offline_and_syncs_once_back_online(phone_page
     assert page.evaluate("JSON.parse(localStorage.getItem('cds-offline-queue'))") == []
     page.reload()  # sending again (an online page load) finds nothing left to send
     assert _done_keys(app, user.id) == expected
+
+
+def test_a_video_lesson_completes_when_most_of_it_was_played(phone_page, app, loaded, make_user):
+    """Issue 18: a button completed a video lesson without watching; now the player reports it."""
+    from app.learn.models import LessonProgress
+
+    page = phone_page
+    user = make_user(full_name="Trần Văn Bảy")
+    page.goto("/auth/login")
+    page.fill("input[name=login]", user.phone)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit], main form input[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto("/learn/thu-tuc-cho-tre-moi-sinh/tra-cuu-ho-so/")
+    assert page.locator("#watched-form").is_hidden()  # no button to skip the video
+    page.locator("#lesson-video").evaluate("v => { v.muted = true; v.playbackRate = 4; return v.play(); }")
+    page.wait_for_selector("#watched-form:not([hidden])", timeout=60000)
+    with app.app_context():
+        for _ in range(50):
+            done = db.session.scalar(select(LessonProgress.completed_at).where(LessonProgress.user_id == user.id))
+            if done:
+                break
+            page.wait_for_timeout(200)
+            db.session.expire_all()
+        assert done
