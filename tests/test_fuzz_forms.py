@@ -107,6 +107,8 @@ def _path(app, endpoint: str, rule: str) -> str:
         converter = found._converters[name]  # (werkzeug keeps them per rule)
         if type(converter).__name__ in ("Int32Converter", "IntegerConverter"):
             values[name] = 1
+        elif type(converter).__name__ == "AnyConverter":
+            values[name] = sorted(converter.items)[0]  # e.g. <any(void, restore):action>
         elif name in PATH_VALUES:
             values[name] = PATH_VALUES[name]
         else:

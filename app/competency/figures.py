@@ -13,7 +13,7 @@ from app.accounts.scope import in_scope, scope_paths
 from app.competency import reports
 from app.competency.indicators import Measure, measure_all
 from app.core.extensions import db
-from app.localities.models import Locality, LocalityHistory
+from app.localities.models import Locality, LocalityHistory, place_label
 from app.localities.service import subtree_clause
 
 
@@ -51,7 +51,7 @@ def unit_figures(locality: Locality, on: date | None) -> UnitFigures | None:
     totals = reports.unit_totals(path, view)
     children = reports.child_totals(locality.id, view, on)
     return UnitFigures(
-        code=locality.code, name=name, type=kind, label=f"{kind} {name}", on=on,
+        code=locality.code, name=name, type=kind, label=place_label(kind, name), on=on,
         valid_until=view.valid_until, as_of=None if view.missing else view.as_of, path=path, totals=totals,
         measures=measure_all(totals), children=children, view=view,
     )

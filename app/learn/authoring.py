@@ -151,7 +151,7 @@ def save_step(step: Step, data: dict, files: dict) -> Step:
     """Update a step's text, media, check question and rehearsal form."""
     check, rehearsal = step_check(data), step_rehearsal(data.get("rehearsal") or "")
     if check and rehearsal:
-        raise AuthoringError("rehearsal", "a step has either a check question or a rehearsal form")
+        raise AuthoringError("rehearsal", _("A step has either a check question or a rehearsal form, not both."))
     written: list = []
     try:
         _store_uploads(step, files, (("image", "image"), ("audio", "audio")), written)

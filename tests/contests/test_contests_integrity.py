@@ -25,7 +25,7 @@ from app.contests.models import (
 )
 from app.core.extensions import db
 from app.core.models import AuditEvent
-from tests.contests.conftest import NOW, right_answers
+from tests.contests.conftest import NOW, option_values, right_answers
 
 AGENT = "Mozilla/5.0 (Linux; Android 12; SM-A125F) Chrome/120"
 
@@ -48,8 +48,9 @@ def _take(world, user_id, correct=5, at=0, seconds=120, prediction=None, address
     integrity.record_start(attempt, address, agent)
     if answers is None:
         answers = right_answers(attempt)
+        items = {str(item["id"]): item for item in attempt.questions}
         for key in list(answers)[correct:]:
-            answers[key] = [1]
+            answers[key] = option_values(items[key], [1])  # a wrong option
     integrity.record_submit(attempt, address, agent, focus)
     attempts.submit_attempt(attempt, answers, prediction, now=start + timedelta(seconds=seconds))
     db.session.commit()
@@ -76,13 +77,15 @@ def test_submit_shows_how_many_are_unanswered_and_submits_only_after_confirmatio
     with time_machine.travel(NOW, tick=False):
         _user, attempt_id = _start_http(client, login, register)
         with app.app_context():
-            ids = [item["id"] for item in db.session.get(ContestAttempt, attempt_id).questions]
+            items = db.session.get(ContestAttempt, attempt_id).questions
+            ids = [item["id"] for item in items]
+            first, second = option_values(items[0], [0])[0], option_values(items[1], [1])[0]
         page = client.get(f"/contests/attempts/{attempt_id}").get_data(as_text=True)
         assert 'value="review"' in page
         assert 'id="submit-dialog"' in page
         # The Submit button (no JavaScript): a confirmation page; 3 of 5 questions unanswered.
         response = client.post(f"/contests/attempts/{attempt_id}",
-                               data={"action": "review", f"q-{ids[0]}": "0", f"q-{ids[1]}": "1"})
+                               data={"action": "review", f"q-{ids[0]}": first, f"q-{ids[1]}": second})
         assert response.status_code == 200
         body = response.get_data(as_text=True)
         summary = body[body.index('data-testid="submit-summary"'):]
@@ -226,7 +229,8 @@ def test_identical_answers_submitted_close_together_are_flagged(app, world, regi
     d, e = register(name="Giỏi Một"), register(name="Giỏi Hai")
     with app.app_context():
         first = _take(world, a.id, correct=3, seconds=200, address="10.0.0.1")
-        same = {k: list(v) for k, v in first.answers.items()}
+        same = {str(item["id"]): option_values(item, first.answers[str(item["id"])])
+                for item in first.questions if str(item["id"]) in first.answers}
         # b and c drew the same questions (generated) and chose exactly the same options.
         for person, at in ((b, 60), (c, 4000)):
             attempt = attempts.start_attempt(_round(world), person.id, now=NOW + timedelta(seconds=at))

@@ -210,13 +210,15 @@ def test_the_api_sends_tokens_that_differ_between_attempts(app, client, world, r
 
 
 def test_practice_attempts_carry_their_own_tokens(app, client, world, register):
-    _one_question_round(app)
+    with app.app_context():
+        make_bank("luyen", n=1)  # a bank of its own: practice never draws from an open round's bank
+        db.session.commit()
     person = register()
     pages = []
     with time_machine.travel(NOW, tick=False):
         _login(client, person)
         for _ in range(2):
-            response = client.post("/contests/practice", data={"banks": ["mot"], "count": "1"})
+            response = client.post("/contests/practice", data={"banks": ["luyen"], "count": "1"})
             assert response.status_code == 302, response.get_data(as_text=True)
             pages.append(client.get(response.headers["Location"]).get_data(as_text=True))
     first, second = (_assert_right_option_indistinguishable(p) for p in pages)

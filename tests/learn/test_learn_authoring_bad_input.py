@@ -51,7 +51,7 @@ def test_a_refused_upload_leaves_no_file_behind(client, app, organizer):
     response = _new_lesson(client, course_id, video=(io.BytesIO(MP4), "bai.mp4"),
                            captions=(io.BytesIO(b"not captions"), "phu-de.vtt"))
     assert response.status_code == 200
-    assert "this file type is not accepted here" in response.get_data(as_text=True)
+    assert "Loại tệp này không được nhận ở đây" in response.get_data(as_text=True)
     assert _files(app) == before  # the video stored before the captions were refused is gone
     with app.app_context():
         assert db.session.scalar(select(func.count(MediaFile.id))) == 0

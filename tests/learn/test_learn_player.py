@@ -177,7 +177,7 @@ def test_answering_a_video_lessons_question_right_completes_it(client, app, ship
     assert client.post(f"{lesson}/watched").location.endswith("/step/1")  # on to the question, not done
     with app.app_context():
         assert db.session.scalar(select(StepProgress).where(StepProgress.user_id == user.id)) is None
-    assert client.post(f"{lesson}/step/1", data={"choice": "1"}).status_code == 302
+    assert client.post(f"{lesson}/step/1", data=check_answer(client, app, f"{lesson}/step/1", 1)).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(LessonProgress.completed_at).where(LessonProgress.user_id == user.id))
 
