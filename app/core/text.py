@@ -25,3 +25,13 @@ def mask_name(full_name: str) -> str:
     if len(parts) == 1:
         return parts[0][0] + "."
     return " ".join([parts[0]] + [p[0] + "." for p in parts[1:-1]] + [parts[-1][0]])
+
+
+def mask_phone(phone: str | None) -> str:
+    """A phone number as a helper sees it: "0912345678" → "091****678" (enough to recognise, not
+    to call)."""
+    if not phone:
+        return ""
+    if len(phone) <= 6:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 6) + phone[-3:]

@@ -13,6 +13,7 @@ from app.accounts.models import WorkplaceUnit
 from app.accounts.scope import ensure_in_scope, role_required, scope_filter
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
+from app.core.personal_data import EXPORTED, VIEWED, record_access
 from app.learn.models import Course
 from app.localities import service as localities
 from app.localities.models import Locality
@@ -185,6 +186,7 @@ def _compliance_tables(assignment: TrainingAssignment):
 @role_required(*training.ASSIGNERS)
 def assignment(assignment_id: int):
     item = _assignment(assignment_id)
+    record_access(VIEWED, _("Training compliance"), assignment=item.id)
     rows, _people, by_unit, by_locality = _compliance_tables(item)
     return render_template(
         "training/assignment.html",
@@ -228,6 +230,7 @@ def _reminder_table():
 @bp.route("/reminders")
 @role_required(*training.ASSIGNERS)
 def reminders():
+    record_access(VIEWED, _("Training reminders"))
     rows, _header, _body = _reminder_table()
     return render_template("training/reminders.html", rows=rows, labels=state_labels())
 
@@ -302,11 +305,13 @@ def _certificate(certificate_id: int) -> Certificate:
 @login_required
 def certificate_pdf(certificate_id: int):
     cert = _certificate(certificate_id)
+    if cert.user_id != current_user.id:
+        record_access(EXPORTED, _("Certificate"), certificate=cert.id)
     pdf = certificates.render_pdf(cert, url_for("verify.verify", code=cert.code, _external=True))
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="certificate-{cert.id}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="certificate-{cert.id}.pdf"', "Cache-Control": "no-store"},
     )
 
 
