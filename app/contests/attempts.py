@@ -192,14 +192,13 @@ def clean_answers(attempt: ContestAttempt, raw: dict) -> dict[str, list[int]]:
             continue
         if not isinstance(values, list):
             values = [values]
-        # Option numbers come as JSON ints or ASCII decimal strings; ``isdigit`` alone would let
-        # through superscripts such as "²", which ``int()`` refuses, ``isdecimal`` other scripts'
-        # digits ("٣"), and the length check stops the 4,300+ digit strings ``int()`` refuses.
-        # One comprehension: this is the submit path.
+        # Option numbers come as JSON ints or decimal strings; ``isdigit`` alone would let through
+        # superscripts such as "²", which ``int()`` refuses, and the length check stops the
+        # 4,300+ digit strings ``int()`` refuses too. One comprehension: this is the submit path.
         size = sizes[key]
         out[key] = sorted({int(v) for v in values
-                           if (type(v) is int or (type(v) is str and len(v) < 10 and v.isascii()
-                                                  and v.isdecimal())) and 0 <= int(v) < size})
+                           if (type(v) is int or (type(v) is str and len(v) < 10 and v.isdecimal()))
+                           and 0 <= int(v) < size})
     return out
 
 
