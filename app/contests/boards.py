@@ -37,7 +37,7 @@ from app.core.database import EPOCH_KEY, redis_epoch, redis_failed, usable_redis
 from app.core.dialect import dialect_insert
 from app.core.extensions import db
 from app.core.text import collation_key, mask_name
-from app.localities.models import Locality, place_label
+from app.localities.models import VILLAGE_TYPES, Locality, place_label
 from app.localities.service import subtree_clause
 
 R = ContestBestResult
@@ -460,6 +460,25 @@ class BoardEntry:
 Parent = aliased(Locality)
 
 
+# A village with fewer participants in the round than this is not named next to a masked name on
+# a public board (its commune is): in a small village a masked name would still say who it is.
+MIN_VILLAGE_PARTICIPANTS = 50
+
+
+def _small_villages(round_: ContestRound, villages: set[int]) -> set[int]:
+    """Those of ``villages`` with fewer than ``MIN_VILLAGE_PARTICIPANTS`` in the round (tallies)."""
+    if not villages:
+        return set()
+    counts: dict[int, int] = {
+        locality_id: int(total or 0) for locality_id, total in db.session.execute(
+            select(T.locality_id, func.sum(T.participants))
+            .where(T.round_id == round_.id, T.locality_id.in_(villages))
+            .group_by(T.locality_id)
+        ).tuples()
+    }
+    return {v for v in villages if (counts.get(v) or 0) < MIN_VILLAGE_PARTICIPANTS}
+
+
 def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list[BoardEntry]:
     """Board rows of ``user_ids`` (in that order) with only the columns a board shows."""
     if not user_ids:
@@ -468,7 +487,7 @@ def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list
         select(
             R.user_id, R.score, R.duration_ms, R.submitted_s, R.prediction, F.final_rank, F.prize,
             ContestEntry.full_name, Locality.type, Locality.name, WorkplaceUnit.name.label("unit"),
-            Parent.type.label("parent_type"), Parent.name.label("parent_name"),
+            Parent.type.label("parent_type"), Parent.name.label("parent_name"), R.locality_id,
         )
         .join(ContestEntry, ContestEntry.id == R.entry_id)
         .join(Locality, Locality.id == R.locality_id)
@@ -478,6 +497,7 @@ def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list
         .where(R.round_id == round_.id, R.user_id.in_(user_ids))
     ).all()
     by_user = {r.user_id: r for r in rows}
+    small = _small_villages(round_, {r.locality_id for r in rows if r.type in VILLAGE_TYPES})
     out = []
     for i, uid in enumerate(user_ids):
         res = by_user.get(uid)
@@ -489,7 +509,8 @@ def _entries(round_: ContestRound, user_ids: list[int], first_rank: int) -> list
                 uid,
                 mask_name(res.full_name),
                 res.full_name,
-                place_label(res.type, res.name, res.parent_type, res.parent_name),
+                (f"{res.parent_type} {res.parent_name}" if res.locality_id in small and res.parent_name
+                 else place_label(res.type, res.name, res.parent_type, res.parent_name)),
                 res.unit,
                 res.score,
                 res.duration_ms,

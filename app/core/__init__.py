@@ -14,3 +14,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(errors.bp)
     templating.register_template_helpers(app)
     cli.init_app(app)
+    from flask_babel import lazy_gettext as _l
+
+    from app.core.audit import register_action
+    from app.core.personal_data import EXPORTED, VIEWED
+
+    register_action(VIEWED, _l("viewed personal data"), {"what": _l("What"), "path": _l("Page address")})
+    register_action(EXPORTED, _l("exported personal data"), {"what": _l("What"), "path": _l("Page address"),
+                                                              "format": _l("Format")})

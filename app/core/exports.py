@@ -222,9 +222,13 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
 
 
 def export_response(export: TableExport, fmt: str) -> Response:
-    """The export as a download (404 for an unknown format); never kept by a shared cache."""
+    """The export as a download (404 for an unknown format); never kept by a shared cache; recorded
+    in the audit (who, which table, when)."""
     if fmt not in FORMATS:
         abort(404)
+    from app.core.personal_data import EXPORTED, record_access
+
+    record_access(EXPORTED, export.title, format=fmt)  # who exported which table, when
     content = to_xlsx(export) if fmt == "xlsx" else to_csv(export)
     return download(content, f"{export.filename}.{fmt}", FORMATS[fmt])
 

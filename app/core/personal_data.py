@@ -7,6 +7,10 @@ assisted sessions, evidence and levels, contest entries, attempts and results, c
 messages sent to them, what they did as staff...), leaving out the columns that hold secrets
 (password hashes, token digests). A new table pointing to the person is included by itself.
 
+``record_access(action, what)`` records who opened or exported which personal data, and when
+(views and exports by organizers, managers and admins: every ``exports.export_response``, the
+documents naming people, the lists of people).
+
 Erasure is the accounts domain's ``delete_account``; each domain adds what it must do to the
 person's rows there with ``register_eraser`` (contest entries anonymised, certificates revoked...).
 """
@@ -18,9 +22,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
+from flask_login import current_user
 from sqlalchemy import Table, or_, select
 
+from app.core import audit
 from app.core.extensions import db
 
 SECRET_COLUMNS = re.compile(r"password|hash|digest|secret")
@@ -72,3 +78,17 @@ def register_eraser(app: Flask, eraser: Callable[[Any], None]) -> None:
 def run_erasers(person: Any) -> None:
     for eraser in current_app.extensions.get("personal_data_erasers", []):
         eraser(person)
+
+
+VIEWED, EXPORTED = "personal_data.view", "personal_data.export"
+
+
+def record_access(action: str, what: str, **details: Any) -> None:
+    """Record in the audit that the current (staff) person viewed or exported personal data:
+    who, what (``what``: the page or table's title, in the UI's language) and when, with the path
+    asked for. Committed at once (a GET view writes nothing else)."""
+    if not getattr(current_user, "is_authenticated", False):
+        return
+    audit.record(current_user, action, "personal_data", None, what=str(what), path=request.full_path[:500],
+                 **details)
+    db.session.commit()

@@ -83,3 +83,13 @@ def collation_key(text: str | None) -> tuple:
     if digits:
         primary.append((1, int(digits)))
     return (tuple(primary), tuple(tones), text)
+
+
+def mask_phone(phone: str | None) -> str:
+    """A phone number as a helper sees it: "0912345678" → "091****678" (enough to recognise, not
+    to call)."""
+    if not phone:
+        return ""
+    if len(phone) <= 6:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 6) + phone[-3:]

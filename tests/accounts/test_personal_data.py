@@ -95,3 +95,35 @@ def test_a_deleted_account_is_anonymised_and_its_results_stay_as_anonymous_rows(
         assert certificate.revoked_at is not None
         assert certificate.full_name == "Ẩn danh"
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "account.delete")) == 1
+
+
+def test_a_helper_sees_the_phone_numbers_of_their_area_masked(client, login, make_user, tree):
+    make_user(phone="0912345678", full_name="Người Dân", locality=tree["v1"])
+    login(make_user(roles={"helper": tree["c1"]}))
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert "Người Dân" in html
+    assert "091****678" in html
+    assert "0912345678" not in html
+
+
+def test_a_manager_sees_the_phone_numbers_of_their_area(client, login, make_user, tree):
+    make_user(phone="0912345678", full_name="Người Dân", locality=tree["v1"])
+    login(make_user(roles={"manager": tree["d1"]}))
+    assert "0912345678" in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_views_and_exports_of_personal_data_by_staff_are_audited(app, client, login, world, register):  # noqa: F811
+    register(name="Nguyễn Văn An")
+    organizer = world["organizer"]
+    login(organizer)
+    assert client.get("/admin/users").status_code == 200
+    assert client.get(f"/organize/rounds/{world['round_id']}/export/participants.xlsx").status_code == 200
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("personal_data.%"))
+                                    .order_by(AuditEvent.id)).all()
+        assert [(e.action, e.actor_id, e.details["what"]) for e in events] == [
+            ("personal_data.view", organizer.id, "Danh sách mọi người"),
+            ("personal_data.export", organizer.id, "Danh sách người dự thi và kết quả"),
+        ]
+        assert events[1].details["format"] == "xlsx"
+        assert events[1].at is not None

@@ -29,8 +29,9 @@ from app.accounts.scope import ensure_in_scope, in_scope, role_required, scope_f
 from app.core import audit
 from app.core.extensions import db
 from app.core.forms import TableUploadForm
+from app.core.personal_data import VIEWED, record_access
 from app.core.tabular import TableError, read_table, write_csv
-from app.core.text import fold
+from app.core.text import fold, mask_phone
 from app.localities import service as localities
 from app.localities.models import Locality
 
@@ -50,7 +51,9 @@ def index():
 @bp.get("/users")
 @role_required("manager", "organizer", "helper")
 def users():
-    """People in the staff member's area, searchable by name without accents or by phone."""
+    """People in the staff member's area, searchable by name without accents or by phone (the
+    viewing is audited; a helper sees phone numbers masked)."""
+    record_access(VIEWED, _("List of people"), q=(request.args.get("q") or "")[:100])
     term = (request.args.get("q") or "").strip()[:100]
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = select(User).join(Locality, User.locality_id == Locality.id).where(
@@ -70,8 +73,11 @@ def users():
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     people = db.session.scalars(
         query.order_by(User.search_name).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    # A helper (without a manager's, organizer's or admin's role) sees phone numbers masked.
+    full_phones = current_user.has_role("admin", "manager", "organizer")
     return render_template("admin/users.html", people=people, term=term, unit=unit, page=page,
-                           total=total, page_size=PAGE_SIZE)
+                           total=total, page_size=PAGE_SIZE,
+                           shown_phone=(lambda phone: phone or "") if full_phones else mask_phone)
 
 
 @bp.route("/users/<int32:user_id>/roles", methods=["GET", "POST"])

@@ -26,6 +26,7 @@ from app.core import messaging
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
 from app.core.models import MessageCampaign
+from app.core.personal_data import EXPORTED, record_access
 from app.core.tabular import write_csv, write_xlsx
 from app.core.types import TZ, utcnow
 from app.core.urls import int32_or_none
@@ -296,10 +297,12 @@ def winners(round_id: int):
 @role_required(*ROLES)
 def winners_pdf(round_id: int):
     round_ = _round(round_id)
+    record_access(EXPORTED, _("List of winners"), round=round_.id)
     return Response(
         result_documents.winners_pdf(round_),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{round_.contest.slug}-round{round_.number}-winners.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="{round_.contest.slug}-round{round_.number}-winners.pdf"',
+                 "Cache-Control": "no-store"},
     )
 
 
@@ -323,11 +326,13 @@ def _verify_url(code: str) -> str:
 @role_required(*ROLES)
 def certificates_zip(round_id: int):
     round_ = _round(round_id)
+    record_access(EXPORTED, _("Certificates"), round=round_.id)
     return Response(
         result_documents.certificates_zip(round_, _verify_url),
         mimetype="application/zip",
         headers={
-            "Content-Disposition": f'attachment; filename="{round_.contest.slug}-round{round_.number}-certificates.zip"'
+            "Content-Disposition": f'attachment; filename="{round_.contest.slug}-round{round_.number}-certificates.zip"',
+            "Cache-Control": "no-store",
         },
     )
 
@@ -339,10 +344,11 @@ def certificate_pdf(round_id: int, certificate_id: int):
     cert = certificates.find_by_id(certificate_id)
     if cert is None or cert.contest_round_id != round_.id:
         abort(404)
+    record_access(EXPORTED, _("Certificate"), certificate=cert.id)
     return Response(
         certificates.render_pdf(cert, _verify_url(cert.code)),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="certificate-{cert.id}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="certificate-{cert.id}.pdf"', "Cache-Control": "no-store"},
     )
 
 

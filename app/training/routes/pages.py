@@ -15,6 +15,7 @@ from app.contests.models import QuestionBank
 from app.core import messaging
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
+from app.core.personal_data import EXPORTED, VIEWED, record_access
 from app.core.types import local_today
 from app.learn.models import Course
 from app.localities import service as localities
@@ -218,6 +219,7 @@ def _compliance_tables(assignment: TrainingAssignment):
 @role_required(*training.ASSIGNERS)
 def assignment(assignment_id: int):
     item = _assignment(assignment_id)
+    record_access(VIEWED, _("Training compliance"), assignment=item.id)
     rows, _people, by_unit, by_locality = _compliance_tables(item)
     return render_template(
         "training/assignment.html",
@@ -262,6 +264,7 @@ def _reminder_table():
 @bp.route("/reminders")
 @role_required(*training.ASSIGNERS)
 def reminders():
+    record_access(VIEWED, _("Training reminders"))
     rows, _header, _body = _reminder_table()
     return render_template("training/reminders.html", rows=rows, labels=state_labels())
 
@@ -332,12 +335,14 @@ def _certificate(certificate_id: int) -> Certificate:
 @login_required
 def certificate_pdf(certificate_id: int):
     cert = _certificate(certificate_id)
+    if cert.user_id != current_user.id:
+        record_access(EXPORTED, _("Certificate"), certificate=cert.id)
     # The verification link from PUBLIC_BASE_URL, never from the request's Host header.
     pdf = certificates.render_pdf(cert, messaging.public_url("verify.verify", code=cert.code))
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="certificate-{cert.id}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="certificate-{cert.id}.pdf"', "Cache-Control": "no-store"},
     )
 
 
