@@ -8,8 +8,9 @@ Rules:
   their size, because they are optional. Sizes are shown before anything is downloaded.
 - Check questions are graded on the phone from a key sent only in this package (lessons are
   practice; contest and training tests never have an offline key): for each check, the SHA-256 of
-  ``<course>/<lesson>/<step>/<value>`` for each right option value the page uses
-  (``check_option_values``), so the answer is not readable at a glance. Rehearsal forms carry
+  ``<course>/<lesson>/<step>/<text>`` of the right option's text (whitespace collapsed), so the
+  answer is not readable at a glance. The text, not the option's value: the page identifies
+  options by tokens that change with every showing (``progress.check_options``). Rehearsal forms carry
   their field rules (nothing a person types leaves the phone).
 - Progress made offline is queued on the phone and sent later. Each item's idempotency key is
   ``<course>/<lesson>/<step>``: a step is completed once per learner (``mark_done``), so sending the
@@ -37,15 +38,12 @@ STATIC_FILES = ("css/app.css", "css/learn.css", "js/learn-offline.js", "js/learn
 OLDEST = timedelta(days=60)  # a completion time older than this (or in the future) is taken as now
 
 
-def check_option_values(step: Step) -> list[str]:
-    """The values the step page gives the options of its check question, in order."""
-    return [str(n) for n in range(1, len((step.check or {}).get("options") or []) + 1)]
-
-
 def right_values(step: Step) -> list[str]:
-    """The option values that answer the step's check right."""
+    """The texts (whitespace collapsed, as the phone reads the chosen label) of the options that
+    answer the step's check right."""
     answer = (step.check or {}).get("answer")
-    return [value for n, value in enumerate(check_option_values(step), 1) if n == answer]
+    options = [" ".join(str(o).split()) for o in (step.check or {}).get("options") or []]
+    return [text for n, text in enumerate(options, 1) if n == answer]
 
 
 def answer_digest(lesson: Lesson, step: Step, value: str) -> str:

@@ -68,3 +68,17 @@ def desktop_page(_browser, live_server):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+def choose_option(page, app, lesson_url: str, step_number: int, option_number: int) -> None:
+    """Tick the check option authored as ``option_number`` (1-based) of a lesson's step, found by
+    its text: options are shuffled and identified by tokens per showing."""
+    import re
+
+    from app.learn.progress import find_lesson
+
+    course_slug, lesson_slug = re.search(r"/learn/([^/]+)/([^/]+)", lesson_url).groups()
+    with app.app_context():
+        step = find_lesson(course_slug, lesson_slug, include_drafts=True).steps[step_number - 1]
+        text = str(step.check["options"][option_number - 1])
+    page.locator("label.option", has_text=text).locator("input[name=choice]").check()

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.core.extensions import db
+from tests.e2e.conftest import choose_option
 
 COURSES = Path(__file__).resolve().parents[2] / "courses"
 PASSWORD = "secret-pass-1"
@@ -75,10 +76,10 @@ def test_a_downloaded_course_works_offline_and_syncs_once_back_online(phone_page
     # the check question: no choice, a wrong one, then the right one
     page.click("#next")
     assert "Hãy chọn một đáp án" in page.locator("#offline-error").inner_text()
-    page.check("#choice-1")
+    choose_option(page, app, LESSON, 5, 1)
     page.click("#next")
     assert "/step/5" in page.url
-    page.check("#choice-2")
+    choose_option(page, app, LESSON, 5, 2)
     page.click("#next")
     page.wait_for_url(f"**{LESSON}/step/6")
     assert _done_keys(app, user.id) == []  # nothing reached the server while offline

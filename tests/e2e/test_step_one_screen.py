@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.core.extensions import db
+from tests.e2e.conftest import choose_option
 
 COURSES = Path(__file__).resolve().parents[2] / "courses"
 LESSON = "/learn/thu-tuc-cho-tre-moi-sinh/lien-thong-khai-sinh"
@@ -78,7 +79,7 @@ def test_every_step_starts_within_the_first_screen_with_large_text(phone_page, l
     assert _walk(page) == []
 
 
-def test_a_check_steps_picture_appears_only_after_the_check_is_passed(phone_page, loaded, make_user):
+def test_a_check_steps_picture_appears_only_after_the_check_is_passed(phone_page, app, loaded, make_user):
     page = phone_page
     user = make_user()
     page.goto("/auth/login")
@@ -90,7 +91,7 @@ def test_a_check_steps_picture_appears_only_after_the_check_is_passed(phone_page
     assert page.locator("[data-testid=check]").is_visible()
     assert page.locator("#step-image").count() == 0
     assert "bưu chính công ích được khoanh" not in page.content()  # nor its description
-    page.check("#choice-2")
+    choose_option(page, app, LESSON, 7, 2)
     page.click("#next")
     page.wait_for_url("**/step/8")
     page.goto(f"{LESSON}/step/7")

@@ -112,7 +112,8 @@
       if (step.check) {
         var chosen = form.querySelector("input[name=choice]:checked");
         if (!chosen) { say(form, "offline-error", pkg.messages.choose); return; }
-        graded = digest(where[1] + "/" + where[2] + "/" + step.key + "/" + chosen.value).then(function (h) {
+        var text = chosen.closest("label").textContent.trim().replace(/\s+/g, " ");
+        graded = digest(where[1] + "/" + where[2] + "/" + step.key + "/" + text).then(function (h) {
           if (step.check.right.indexOf(h) < 0) { say(form, "offline-error", pkg.messages.wrong); return false; }
           return true;
         });
