@@ -287,10 +287,12 @@ def test_a_value_shared_from_another_attempt_chooses_nothing(app, world, registe
     review) are no option at all in the next attempt of the same questions."""
     person = register()
     with app.app_context():
-        first = attempts.start_practice(person.id, ["thu"], 12, now=NOW)
+        make_bank("luyen", n=12)  # practice never draws from an open round's bank
+        db.session.commit()
+        first = attempts.start_practice(person.id, ["luyen"], 12, now=NOW)
         attempts.submit_attempt(first, {}, None, now=NOW + timedelta(minutes=1))
         shared = {str(q["id"]): q["correct"] for q in attempts.attempt_questions(first, reveal=True)}
-        second = attempts.start_practice(person.id, ["thu"], 12, now=NOW + timedelta(minutes=2))
+        second = attempts.start_practice(person.id, ["luyen"], 12, now=NOW + timedelta(minutes=2))
         assert {item["id"] for item in second.questions} == {item["id"] for item in first.questions}
         attempts.submit_attempt(second, shared, None, now=NOW + timedelta(minutes=3))
         db.session.commit()
