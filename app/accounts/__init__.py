@@ -24,3 +24,10 @@ def init_app(app: Flask) -> None:
     register_action(CHANGE_ACTION, _l("changed an account through the officials import"), {
         "full_name": _l("Full name"), "kind": _l("Kind of account"), "locality": _l("Locality"),
         "workplace_unit": _l("Workplace unit"), "position": _l("Position"), "birth_year": _l("Year of birth")})
+    for action, label in (
+        ("account.delete", _l("erased a person's account at their request")),
+        ("grant_role", _l("granted a role")),
+        ("revoke_role", _l("revoked a role")),
+        ("import_officials", _l("imported officials")),
+    ):
+        register_action(action, label)

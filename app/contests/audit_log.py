@@ -45,6 +45,7 @@ DETAIL_FIELDS = {
     "person": _l("Participant"), "bank": _l("Bank"), "key": _l("Id in the bank"), "format": _l("Format"),
     "file": _l("File"), "questions": _l("Questions"), "created": _l("New"), "updated": _l("Updated"),
     "skipped": _l("Skipped"), "rows": _l("Rows"), "role": _l("Role"), "locality": _l("Locality"),
+    "certificates_issued": _l("Certificates issued"), "certificates_revoked": _l("Certificates revoked"),
 }
 
 
@@ -98,6 +99,12 @@ def register_actions() -> None:
         ("round.update", _l("changed a round not yet open"), ROUND_FIELDS),
         ("round.change_running", _l("changed a round that had opened"), ROUND_FIELDS),
         ("round.finalize", _l("computed the final ranking"), {}),
+        ("round.publish_results", _l("published the results"), {}),
+        ("round.republish_results", _l("brought the published results up to date"), {}),
+        ("round.integrity_thresholds", _l("changed the integrity thresholds"), {}),
+        ("contest.restore_entry", _l("restored a participant's results"), {}),
+        ("contest.grant_allowance", _l("granted a participant extra time or an attempt"), {}),
+        ("contest.assisted_registration", _l("registered a person for the contest as their helper"), {}),
         ("bank.create", _l("created a question bank"), {}),
         ("bank.rename", _l("renamed a question bank"), {"slug": _l("Short name"), "title": _l("Title")}),
         ("bank.import", _l("imported questions"), {}),

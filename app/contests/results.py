@@ -222,9 +222,11 @@ def publish_results(round_: ContestRound, actor: User | None, now: datetime | No
     if first:
         round_.results_published_at = now
     issued, revoked = sync_certificates(round_, now)
+    from app.contests.service import round_context  # (service imports this module)
+
     audit.record(
         actor, "round.publish_results" if first else "round.republish_results", "contest_round", round_.id,
-        certificates_issued=issued, certificates_revoked=revoked,
+        context=round_context(round_), certificates_issued=issued, certificates_revoked=revoked,
     )
     return issued
 

@@ -22,6 +22,15 @@ def init_app(app: Flask) -> None:
     add_staff_link(app, "learn.assist", _l("Assisted learning"), ("helper",))
     add_staff_link(app, "learn.author_index", _l("Write lessons"), ("organizer",))
     add_demo_seeder(app, seed_demo_courses)
+    from app.core.audit import register_action
+
+    for action, label in (
+        ("course.save", _l("saved a course")),
+        ("lesson.save", _l("saved a lesson")),
+        ("step.save", _l("saved a lesson step")),
+        ("step.delete", _l("deleted a lesson step")),
+    ):
+        register_action(action, label)
     register_kind(app, "assisted_summary", _l("Summaries of lessons learned with a community helper"))
     app.jinja_env.filters["markdown"] = render_markdown
     app.cli.add_command(content_cli)

@@ -16,7 +16,7 @@ from app.core import messaging
 from app.core.exports import TableExport, export_response, person_label
 from app.core.extensions import db
 from app.core.personal_data import EXPORTED, VIEWED, record_access
-from app.core.types import local_today
+from app.core.types import TZ, local_today
 from app.learn.models import Course
 from app.localities import service as localities
 from app.localities.models import Locality
@@ -187,7 +187,7 @@ def _compliance_tables(assignment: TrainingAssignment):
                 r.enrollment.user.position or "",
                 places.get(r.enrollment.user.locality_id or 0, ""),
                 labels[r.state],
-                r.enrollment.completed_at.date().isoformat() if r.enrollment.completed_at else "",
+                r.enrollment.completed_at.astimezone(TZ).date().isoformat() if r.enrollment.completed_at else "",
             ]
             for r in rows
         ],
