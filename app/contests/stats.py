@@ -97,7 +97,7 @@ def daily_tally(round_: ContestRound, by: str = "locality", parent: Locality | N
         )
         for unit_id, counts in per_unit.items():
             rows.append(
-                {"label": units[unit_id].name, "headcount": units[unit_id].headcount, "counts": counts}
+                {"label": units[unit_id].name, "code": None, "headcount": units[unit_id].headcount, "counts": counts}
             )
     else:
         parent = parent or round_.contest.eligibility
@@ -113,7 +113,7 @@ def daily_tally(round_: ContestRound, by: str = "locality", parent: Locality | N
                 if day is not None
             }
             days.update(counts)
-            rows.append({"label": child.label, "headcount": child.headcount, "counts": counts})
+            rows.append({"label": child.label, "code": child.code, "headcount": child.headcount, "counts": counts})
     for row in rows:
         row["total"] = sum(row["counts"].values())
     rows.sort(key=lambda r: (-r["total"], r["label"]))
@@ -220,3 +220,27 @@ def export_rows(round_: ContestRound, winners_only: bool = False) -> tuple[list[
 
 def export_title(winners_only: bool) -> str:
     return _("Prize winners") if winners_only else _("Participants and results")
+
+
+def daily_tally_table(round_: ContestRound, by: str = "locality") -> tuple[str, list[str], list[list]]:
+    """The daily tally (``daily_tally``) as an export: title, headers, rows (one column per day,
+    Asia/Ho_Chi_Minh, then the total)."""
+    tally = daily_tally(round_, by)
+    unit = _("Workplace unit") if by == "unit" else _("Locality")
+    codes = [] if by == "unit" else [_("Locality code")]
+    headers = [*codes, unit, _("Headcount"), *[day.strftime("%d/%m/%Y") for day in tally["days"]], _("Total")]
+    rows = [[*([] if by == "unit" else [row["code"]]), row["label"], row["headcount"],
+             *[row["counts"].get(day, 0) for day in tally["days"]], row["total"]] for row in tally["rows"]]
+    title = _("Participants per day by workplace unit") if by == "unit" else _("Participants per day by locality")
+    return title, headers, rows
+
+
+def question_stats_table(round_: ContestRound) -> tuple[str, list[str], list[list]]:
+    """The question statistics (``question_stats``) as an export: title, headers, rows."""
+    headers = [_("Bank"), _("Id in the bank"), _("Question"), _("Times shown"), _("Share answered right (%)"),
+               _("Discrimination index")]
+    rows = [[r["question"].bank.slug, r["question"].key, r["question"].text, r["shown"],
+             None if r["p"] is None else round(100 * r["p"], 1),
+             None if r["discrimination"] is None else round(r["discrimination"], 2)]
+            for r in question_stats(round_)]
+    return _("Question statistics"), headers, rows

@@ -48,3 +48,36 @@ def test_participants_export_is_filed_as_it_is(app, client, login, world, regist
     assert cells[2].data_type == "s"
     assert cells[2].value.startswith("'=")
     assert sheet.freeze_panes == "A7"
+
+
+def test_round_statistics_are_exported_like_every_other_table(app, client, login, world, register):
+    """Issue 16 item 5: the daily tally (by locality, with codes, and by unit) and the question
+    statistics are filed through the one export implementation, in the UI's language."""
+    person = register(name="Lê Thị Thống Kê")
+    with app.app_context():
+        round_ = db.session.get(ContestRound, world["round_id"])
+        attempt = attempts.start_attempt(round_, person.id, now=NOW)
+        db.session.commit()
+        attempts.submit_attempt(attempt, right_answers(attempt), 3, now=NOW + timedelta(seconds=40))
+        db.session.commit()
+        drawn = len(attempt.questions)
+    with time_machine.travel(NOW + timedelta(days=8), tick=False):  # the round has closed
+        login(world["organizer"])
+        daily = client.get(f"/organize/rounds/{world['round_id']}/export/daily-localities.csv")
+        questions = client.get(f"/organize/rounds/{world['round_id']}/export/questions.xlsx")
+        units = client.get(f"/organize/rounds/{world['round_id']}/export/daily-units.csv")
+        assert client.get(f"/organize/rounds/{world['round_id']}/export/nothing.csv").status_code == 404
+    assert daily.status_code == questions.status_code == units.status_code == 200
+    rows = list(csv.reader(io.StringIO(daily.data.decode("utf-8-sig"))))
+    assert rows[0] == ["Số người dự thi theo ngày, theo địa bàn"]
+    header = rows[5]
+    assert header[:3] == ["Mã địa bàn", "Địa bàn", "Tổng số người"]
+    assert header[3] == "04/03/2026"
+    assert header[-1] == "Tổng"
+    totals = {row[0]: row[-1] for row in rows[6:]}
+    assert totals["901"] == "1"
+    sheet = load_workbook(io.BytesIO(questions.data)).worksheets[0]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    header_row = next(i for i, row in enumerate(values) if row[0] == "Ngân hàng")
+    assert values[header_row][:4] == ["Ngân hàng", "Mã trong ngân hàng", "Câu hỏi", "Số lần xuất hiện"]
+    assert len(values) - header_row - 1 == drawn

@@ -418,11 +418,17 @@ def void(round_id: int):
 @role_required(*ROLES)
 def export(round_id: int, kind: str, fmt: str):
     round_ = _round(round_id)
-    if kind not in ("participants", "winners"):
+    if kind in ("participants", "winners"):
+        title = stats.export_title(kind == "winners")
+        header, rows = stats.export_rows(round_, winners_only=kind == "winners")
+    elif kind in ("daily-localities", "daily-units"):
+        title, header, rows = stats.daily_tally_table(round_, "unit" if kind == "daily-units" else "locality")
+    elif kind == "questions":
+        title, header, rows = stats.question_stats_table(round_)
+    else:
         abort(404)
-    header, rows = stats.export_rows(round_, winners_only=kind == "winners")
     return export_response(TableExport(
-        title=stats.export_title(kind == "winners"), headers=header, rows=rows,
+        title=title, headers=header, rows=rows,
         context=round_context(round_), exported_by=person_label(current_user),
         filename=f"{round_.contest.slug}-round{round_.number}-{kind}",
     ), fmt)
