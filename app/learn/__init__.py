@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
         ("lesson.save", _l("saved a lesson")),
         ("step.save", _l("saved a lesson step")),
         ("step.delete", _l("deleted a lesson step")),
+        ("account.assisted_create", _l("created an account for a person without a phone, as their helper")),
     ):
         register_action(action, label)
     register_kind(app, "assisted_summary", _l("Summaries of lessons learned with a community helper"))

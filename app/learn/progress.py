@@ -33,7 +33,7 @@ from app.accounts.models import User
 from app.accounts.scope import in_scope, scope_filter
 from app.accounts.service import normalize_phone
 from app.competency.evidence import record_evidence
-from app.core import messaging
+from app.core import audit, messaging
 from app.core.extensions import db
 from app.core.text import fold
 from app.core.types import local_today, utcnow
@@ -349,7 +349,11 @@ def find_citizens(helper: User, term: str, limit: int = 20) -> list[User]:
 
 def create_assisted_citizen(helper: User, full_name: str, locality: Locality, birth_year: int | None = None,
                             phone: str | None = None) -> User:
-    """An account for someone without a phone (or who cannot log in), in the helper's area."""
+    """An account for someone without a phone (or who cannot log in), in the helper's area.
+
+    Created on the helper's word, not through the public registration: it is not counted against
+    the per-address registration cap (a commune office registers many villagers from one address),
+    it records its helper (``created_by_id``) and is audited under the helper's name."""
     if not in_scope(helper, HELPER_ROLES, locality):
         raise LearningError(_("This place is outside your area."))
     full_name = " ".join((full_name or "").split())
@@ -367,6 +371,7 @@ def create_assisted_citizen(helper: User, full_name: str, locality: Locality, bi
                 created_by_id=helper.id)
     db.session.add(user)
     db.session.flush()
+    audit.record(helper, "account.assisted_create", "user", user.id, locality=locality.code)
     return user
 
 

@@ -122,3 +122,48 @@ def test_a_citizen_without_a_phone_gets_no_summary(app, helper, tree):
         assert progress.end_session(session) is None
         db.session.commit()
         assert db.session.scalar(db.select(db.func.count(OutboxMessage.id))) == 0
+
+
+def test_a_helpers_registrations_are_not_capped_per_address_and_are_audited_under_the_helper(
+        rate_limited_app):
+    """Issue 15 item 7: a commune office registers many villagers from one address; the public
+    registration cap per address does not apply to a helper's assisted accounts, each of which is
+    recorded under the helper's name."""
+    from app.accounts.models import RoleGrant
+    from app.core.models import AuditEvent
+    from app.core.text import fold
+    from app.localities.models import Locality
+    from app.localities.service import path_for
+
+    limited = rate_limited_app(REGISTRATIONS_PER_IP_PER_HOUR=2)
+    with limited.app_context():
+        for code, name, kind, parent in (("90", "Tỉnh Thử", "Tỉnh", None), ("901", "Huyện Một", "Huyện", "90"),
+                                         ("90101", "Xã Tân Thành", "Xã", "901"),
+                                         ("9010101", "Ấp 1", "Ấp", "90101")):
+            parent_loc = db.session.scalar(select(Locality).where(Locality.code == parent)) if parent else None
+            db.session.add(Locality(code=code, name=name, search_name=fold(name), type=kind, parent=parent_loc,
+                                    path=path_for(parent_loc.path if parent_loc else None, code),
+                                    depth=parent_loc.depth + 1 if parent_loc else 0))
+            db.session.flush()
+        db.session.flush()
+        helper = User(phone="0911111111", full_name="Người Hỗ Trợ", kind="citizen",
+                      locality=db.session.scalar(select(Locality).where(Locality.code == "9010101")))
+        helper.set_password("secret-pass-1")
+        db.session.add(helper)
+        db.session.flush()
+        db.session.add(RoleGrant(user_id=helper.id, role="helper",
+                                 locality_id=db.session.scalar(select(Locality.id).where(Locality.code == "90101"))))
+        village_id = db.session.scalar(select(Locality.id).where(Locality.code == "9010101"))
+        db.session.commit()
+        helper_id = helper.id
+    client = limited.test_client()
+    assert client.post("/auth/login", data={"login": "0911111111", "password": "secret-pass-1"}).status_code == 302
+    for n in range(4):  # twice the public cap, from one address
+        response = client.post("/learn/assist/new", data={"full_name": f"Điểu Thị Lan {n}", "birth_year": 1956,
+                                                          "locality_id": village_id})
+        assert response.status_code == 302
+    with limited.app_context():
+        created = db.session.scalars(select(User.id).where(User.created_by_id == helper_id)).all()
+        assert len(created) == 4
+        audited = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "account.assisted_create")).all()
+        assert {(e.actor_id, int(e.object_id)) for e in audited} == {(helper_id, user_id) for user_id in created}
