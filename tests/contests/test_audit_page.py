@@ -53,3 +53,37 @@ def test_round_changes_are_filed_under_their_contest(app, client, login, world):
     assert response.status_code == 302
     page = _entries(client, f"/organize/audit?contest={contest_id}")
     assert "đã thay đổi cuộc thi" in page
+
+
+def test_publishing_results_reads_in_words_under_its_round_and_filters_by_round_and_person(
+        app, client, login, world, make_user):
+    """Publication is filed under its round and reads in words; the round filter keeps a round's
+    entries only, the person filter one person's."""
+    from datetime import timedelta
+
+    from app.accounts.models import User
+    from app.contests import results
+    from app.contests import service as contests
+    from app.contests.models import ContestRound
+    from tests.contests.conftest import NOW
+
+    colleague = make_user(full_name="Đồng Nghiệp", roles={"organizer": "90"})
+    with app.app_context():
+        round_ = db.session.get(ContestRound, world["round_id"])
+        organizer = db.session.get(User, world["organizer"].id)
+        contests.finalize_round(round_, organizer, now=NOW + timedelta(days=8))
+        results.publish_results(round_, db.session.get(User, colleague.id), now=NOW + timedelta(days=8))
+        db.session.commit()
+    login(world["organizer"])
+    client.post(f"/organize/contests/{world['contest_id']}/edit", data={
+        "slug": "cuoc-thi", "title": "Cuộc thi đổi tên", "groups": ["citizen"], "eligibility": "90",
+        "published": "y"})
+    everything = _entries(client, "/organize/audit")
+    assert "đã công bố kết quả" in everything
+    assert "Giấy chứng nhận đã cấp" in everything
+    in_round = _entries(client, f"/organize/audit?contest={world['contest_id']}&round={world['round_id']}")
+    assert "đã công bố kết quả" in in_round
+    assert "đã thay đổi cuộc thi" not in in_round  # a contest-level change is not the round's
+    by_colleague = _entries(client, f"/organize/audit?person={colleague.id}")
+    assert "đã công bố kết quả" in by_colleague
+    assert "đã thay đổi cuộc thi" not in by_colleague
