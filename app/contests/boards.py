@@ -127,6 +127,9 @@ class SqlBoard:
     def remove(self, round_: ContestRound, grp: str, user_id: int) -> None:
         """Nothing to do: voided rows are filtered out."""
 
+    def forget_shown(self, round_: ContestRound, grp: str, user_id: int) -> None:
+        """Nothing to forget: SQL boards read every shown row afresh."""
+
     def page(self, round_: ContestRound, grp: str, offset: int, limit: int) -> tuple[list[int], int]:
         ids = list(
             db.session.scalars(
@@ -290,6 +293,14 @@ return {redis.call('ZCARD', KEYS[1]), table.concat(members, ','), table.concat(s
             pipe.hdel(self.names_key(round_.id, grp), self.member(user_id))
             pipe.execute()
         except RedisError as exc:  # voided in SQL; the board is rebuilt when Redis is back
+            redis_failed(exc)
+
+    def forget_shown(self, round_: ContestRound, grp: str, user_id: int) -> None:
+        """Drop the pre-rendered row shown for ``user_id`` (its name changed, e.g. the person
+        deleted their account): the next page read renders it again from SQL. The rank stays."""
+        try:
+            self.client.hdel(self.names_key(round_.id, grp), self.member(user_id))
+        except RedisError as exc:  # the board is rebuilt when Redis is back
             redis_failed(exc)
 
     def page(self, round_: ContestRound, grp: str, offset: int, limit: int) -> tuple[list[int], int]:

@@ -491,3 +491,8 @@ def erase_person(person: User) -> None:
         entry.full_name, entry.phone, entry.birth_year = ANONYMOUS, None, None
     if entries:
         forget_board_rounds()
+        board = get_board()
+        shown = db.session.execute(select(ContestRound, ContestBestResult.grp).join(
+            ContestBestResult, ContestBestResult.round_id == ContestRound.id).where(ContestBestResult.user_id == person.id))
+        for round_, grp in shown:
+            board.forget_shown(round_, grp, person.id)  # the masked name cached in Redis

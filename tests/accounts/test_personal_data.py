@@ -127,3 +127,20 @@ def test_views_and_exports_of_personal_data_by_staff_are_audited(app, client, lo
         ]
         assert events[1].details["format"] == "xlsx"
         assert events[1].at is not None
+
+
+def test_a_deleted_persons_name_leaves_the_live_board_at_once(app, client, login, world, register):  # noqa: F811
+    """The live board caches rendered rows (names) in Redis; deleting an account drops that
+    person's row so the next read shows the anonymous name (same rank, same result)."""
+    import time_machine
+
+    person = register(name="Trương Thị Bảo")
+    _took_part(app, world, person)
+    board = "/contests/cuoc-thi/rounds/1/board?group=citizen"
+    with time_machine.travel(NOW + timedelta(minutes=30), tick=False):
+        assert "Trương T. B" in client.get(board).get_data(as_text=True)  # read once: cached
+        login(person)
+        assert client.post("/auth/delete-account", data={"password": "secret-pass-1"}).status_code == 302
+        page = client.get(board).get_data(as_text=True)
+    assert "Trương T. B" not in page
+    assert "Ẩn d" in page
