@@ -21,6 +21,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
     HSTS_SECONDS = 0  # no Strict-Transport-Security header (production sets it)
     DEMO_DATA_ALLOWED = True  # ``flask demo seed`` (refused by the production configuration)
+    # The record of staff actions (who changed what, who opened or exported personal data) is kept
+    # this long, then deleted by ``flask audit prune`` (daily from cron); the privacy notice says so.
+    AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "1825"))  # five years
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'congdanso.db'}"
     )

@@ -112,3 +112,13 @@ def describe(event: AuditEvent) -> EventWords:
             f"{(str(info.fields.get(k, k)) if info else k)}: {value_words(k, v)}" for k, v in details.items()
         )
     return EventWords(event, what, summary, changes)
+
+
+def prune(before: datetime) -> int:
+    """Delete audit events older than ``before`` (the retention period the privacy notice states,
+    ``AUDIT_RETENTION_DAYS``); returns how many were deleted (caller commits)."""
+    from sqlalchemy import delete
+
+    result = db.session.execute(delete(AuditEvent).where(AuditEvent.at < before)
+                                .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)

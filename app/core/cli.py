@@ -84,6 +84,24 @@ def notify_send_cmd(batch: int, limit: int | None, collect: bool) -> None:
     )
 
 
+audit_cli = AppGroup("audit", help="The record of staff actions (app.core.audit).")
+
+
+@audit_cli.command("prune")
+def audit_prune_cmd() -> None:
+    """Delete audit events older than AUDIT_RETENTION_DAYS (run daily from cron)."""
+    from datetime import timedelta
+
+    from app.core import audit
+    from app.core.types import utcnow
+
+    days = int(current_app.config["AUDIT_RETENTION_DAYS"])
+    deleted = audit.prune(utcnow() - timedelta(days=days))
+    db.session.commit()
+    click.echo(f"Deleted {deleted} audit events older than {days} days.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(notify_cli)
+    app.cli.add_command(audit_cli)

@@ -30,3 +30,31 @@ def test_every_recorded_action_reads_in_words(app):
     assert "round.publish_results" in actions  # the scan finds conditional names too
     missing = {name: where for name, where in actions.items() if name not in audit.ACTIONS}
     assert not missing, f"register words for these actions (audit.register_action): {missing}"
+
+
+def test_audit_events_older_than_the_retention_period_are_pruned(app, runner):
+    """The privacy notice states how long the audit is kept; ``flask audit prune`` keeps that word."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.core.extensions import db
+    from app.core.models import AuditEvent
+    from app.core.types import utcnow
+
+    days = app.config["AUDIT_RETENTION_DAYS"]
+    with app.app_context():
+        old = audit.record(None, "grant_role", "user", 1)
+        old.at = utcnow() - timedelta(days=days + 1)
+        audit.record(None, "revoke_role", "user", 1)
+        db.session.commit()
+    result = runner.invoke(args=["audit", "prune"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 audit events" in result.output
+    with app.app_context():
+        assert db.session.scalars(select(AuditEvent.action)).all() == ["revoke_role"]
+
+
+def test_the_privacy_notice_states_how_long_the_audit_is_kept(client, app):
+    html = client.get("/auth/register").get_data(as_text=True)
+    assert f"{app.config['AUDIT_RETENTION_DAYS'] // 365} năm" in html
